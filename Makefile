@@ -1,0 +1,65 @@
+# The two commands: `make demo` and `make test`. Everything installs into .venv.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+PO := $(wildcard src/lms/locale/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: all demo test lint typecheck pytest messages catalogues clean
+
+all: $(VENV)/.installed catalogues
+
+$(VENV)/bin/python:
+	@$(PYTHON) -m venv $(VENV) || { echo "error: '$(PYTHON) -m venv' failed; on Debian install python3-venv (apt-get install python3-venv)" >&2; exit 1; }
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(VENV)/.installed $@
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+catalogues: $(MO)
+
+# Serves the demo on http://127.0.0.1:$(PORT); data under LMS_DATA_DIR (default ./var).
+demo: $(VENV)/.installed catalogues
+	$(BIN)/lms serve --port $(PORT)
+
+# Lint, types, then the suite on SQLite; with LMS_TEST_DATABASE_URL set (as .ci/run
+# does), every database test again on PostgreSQL.
+test: $(VENV)/.installed-dev catalogues lint typecheck pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed-dev catalogues
+	env -u LMS_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -n "$$LMS_TEST_DATABASE_URL" ]; then \
+		echo "== the database tests again, on PostgreSQL"; \
+		$(BIN)/pytest $(PYTEST_ARGS); \
+	elif [ "$$CI" = "true" ]; then \
+		echo "error: under CI, LMS_TEST_DATABASE_URL must name the PostgreSQL server" >&2; exit 1; \
+	fi
+
+# Pull new strings from the code and templates into the catalogues.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header \
+		-o src/lms/locale/messages.pot .
+	$(BIN)/pybabel update -i src/lms/locale/messages.pot -d src/lms/locale -D messages \
+		--no-location --omit-header --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts $(MO)

@@ -1,0 +1,3 @@
+from lms.cli import app
+
+app(prog_name="lms")

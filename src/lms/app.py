@@ -1,0 +1,77 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from lms import __version__
+from lms.config import Settings
+from lms.db import Database, create_engine_for
+from lms.paths import resource
+from lms.startup import ensure_secret, prepare_data_dir
+from lms.web import errors, pages
+from lms.web.middleware import (
+    LanguageMiddleware,
+    QueryLimitMiddleware,
+    RequestLogMiddleware,
+    SecurityHeadersMiddleware,
+    ServerErrorMiddleware,
+)
+from lms.web.templating import build_environment
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """Build the app. Nothing here touches the network or the database: connecting is
+    lazy, and ``lms serve`` migrates before any worker starts."""
+    settings = settings or Settings()
+    prepare_data_dir(settings)
+    secret_key = ensure_secret(settings)
+    database = database or Database(create_engine_for(settings))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await database.dispose()
+
+    app = FastAPI(
+        title="LMS",
+        version=__version__,
+        summary="Volunteer training and certification",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.secret_key = secret_key
+    app.state.database = database
+    app.state.session_factory = database.session
+    app.state.templates = build_environment(settings)
+
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=resource("static")), name="static")
+    app.include_router(pages.router)
+
+    # Added innermost first: the last one added wraps all the others.
+    app.add_middleware(
+        QueryLimitMiddleware, limit=settings.max_query_string, render_error=errors.render_error
+    )
+    app.add_middleware(ServerErrorMiddleware, render_error=errors.render_error)
+    app.add_middleware(LanguageMiddleware, settings=settings)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxy_list or [])
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For ``uvicorn --factory`` and ``lms serve --workers N``: settings from the environment."""
+    return create_app()

@@ -1,0 +1,111 @@
+"""Languages: the request's language in a context variable, gettext from Babel catalogues.
+
+The Jinja environment is shared by every request, so translations are never installed
+on it per request; its gettext callables read ``current_language`` instead. Services
+and the CLI use the same functions.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from contextvars import ContextVar
+from datetime import datetime
+from functools import cache
+from gettext import GNUTranslations, NullTranslations
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from lms.config import LANGUAGES, Language
+from lms.paths import LOCALE_DIR
+
+log = logging.getLogger(__name__)
+
+current_language: ContextVar[Language] = ContextVar("current_language", default="zh")
+BABEL_LOCALES: dict[Language, str] = {"zh": "zh_Hans_CN", "en": "en"}
+MAX_ACCEPT_LANGUAGE = 512
+
+
+@cache
+def translations(language: Language) -> NullTranslations:
+    """The catalogue of ``language``: the compiled .mo, or the .po compiled in memory."""
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    mo, po = folder / "messages.mo", folder / "messages.po"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as handle:
+            return GNUTranslations(handle)
+    if po.exists():
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=BABEL_LOCALES[language])
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        return GNUTranslations(buffer)
+    return NullTranslations()
+
+
+def gettext(message: str) -> str:
+    return translations(current_language.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_language.get()).ngettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    return message
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """Language tags in the order the browser prefers them; junk is skipped, not fatal."""
+    if not header or len(header) > MAX_ACCEPT_LANGUAGE:
+        return []
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        if not tag or len(tag) > 35 or not all(c.isalnum() or c in "-_*" for c in tag):
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            key, _eq, value = param.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = -1.0
+        if 0 < quality <= 1:
+            ranked.append((-quality, position, tag))
+    return [tag for _q, _p, tag in sorted(ranked)]
+
+
+def negotiate(header: str | None, default: Language) -> Language:
+    """``zh``, ``zh-CN``, ``zh-Hans``… give Chinese; ``en-*`` English; else the default."""
+    for tag in parse_accept_language(header):
+        primary = tag.replace("_", "-").split("-")[0]
+        if primary in LANGUAGES:
+            return primary
+        if primary == "*":
+            return default
+    return default
+
+
+def coerce_language(value: str | None) -> Language | None:
+    return value if value in LANGUAGES else None
+
+
+def format_when(value: datetime, zone: ZoneInfo, *, style: str = "medium") -> str:
+    """A moment in the configured time zone, in the current language's conventions."""
+    locale = BABEL_LOCALES[current_language.get()]
+    return str(format_datetime(value, format=style, tzinfo=zone, locale=locale))
+
+
+def format_day(value: datetime, zone: ZoneInfo, *, style: str = "long") -> str:
+    locale = BABEL_LOCALES[current_language.get()]
+    return str(format_date(value.astimezone(zone), format=style, locale=locale))

@@ -1,0 +1,194 @@
+"""ASGI middleware, written against the raw protocol (no BaseHTTPMiddleware: it costs a
+task per request and breaks context variables)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from typing import Any
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lms import i18n
+from lms.config import Settings
+
+log = logging.getLogger("lms.request")
+
+LANGUAGE_COOKIE = "lms_lang"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    )
+)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class RequestLogMiddleware:
+    """One log line per request: method, path, status, milliseconds, client."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def remember_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, remember_status)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            client = scope.get("client")
+            log.info(
+                "%s %s %d %.1fms %s",
+                scope["method"],
+                scope["path"],
+                status,
+                elapsed,
+                client[0] if client else "-",
+            )
+
+
+class LanguageMiddleware:
+    """Chooses the request's language: the remembered cookie, else Accept-Language."""
+
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app = app
+        self.default = settings.default_language
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k: v for k, v in scope["headers"] if k in (b"cookie", b"accept-language")}
+        language = None
+        if raw_cookie := headers.get(b"cookie"):
+            cookie: SimpleCookie = SimpleCookie()
+            try:
+                cookie.load(raw_cookie.decode("latin-1"))
+            except Exception:
+                cookie = SimpleCookie()
+            if LANGUAGE_COOKIE in cookie:
+                language = i18n.coerce_language(cookie[LANGUAGE_COOKIE].value)
+        if language is None:
+            accept = headers.get(b"accept-language", b"").decode("latin-1")
+            language = i18n.negotiate(accept, self.default)
+        token = i18n.current_language.set(language)
+        scope.setdefault("state", {})["language"] = language
+
+        async def content_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Language", "zh-CN" if language == "zh" else "en")
+                headers.add_vary_header("Accept-Language")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, content_language)
+        finally:
+            i18n.current_language.reset(token)
+
+
+ErrorRenderer = Callable[[Request, int], Awaitable[Any]]
+
+
+class QueryLimitMiddleware:
+    """Answers an over-long query string with 414 before any route parses it."""
+
+    def __init__(self, app: ASGIApp, *, limit: int, render_error: ErrorRenderer) -> None:
+        self.app = app
+        self.limit = limit
+        self.render_error = render_error
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and len(scope.get("query_string", b"")) > self.limit:
+            response = await self.render_error(Request(scope, receive), 414)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class ServerErrorMiddleware:
+    """The last net: an unexpected exception becomes a generic 500 page in the user's
+    language (with the security headers), and the traceback goes to the log only.
+
+    Starlette's own ServerErrorMiddleware sits outside every user middleware, so its
+    answer would miss the language and the headers; this one sits inside them.
+    """
+
+    def __init__(self, app: ASGIApp, *, render_error: ErrorRenderer) -> None:
+        self.app = app
+        self.render_error = render_error
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def track(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, track)
+        except Exception:
+            logging.getLogger("lms.error").exception(
+                "unhandled error on %s %s", scope["method"], scope["path"]
+            )
+            if started:
+                raise
+            response = await self.render_error(Request(scope, receive), 500)
+            await response(scope, receive, send)

@@ -1,0 +1,104 @@
+"""The site's own pages: home, language switch, health, readiness, API docs."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse
+from sqlalchemy import text
+from starlette.responses import JSONResponse, Response
+
+from lms import i18n
+from lms.i18n import gettext as _
+from lms.migrate import head_revision
+from lms.paths import resource
+from lms.web.errors import error_response
+from lms.web.middleware import LANGUAGE_COOKIE
+from lms.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+READY_TIMEOUT_S = 3.0
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to another host."""
+    if not target or len(target) > 2000:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return "/"
+    return target
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> Response:
+    return render(request, "home.html")
+
+
+@router.post("/language")
+async def switch_language(
+    request: Request,
+    lang: Annotated[str, Form(max_length=8)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    language = i18n.coerce_language(lang)
+    if language is None:
+        return error_response(request, 422, _("Unknown language."))
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=LANGUAGE_COOKIE_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.base_url.startswith("https://"),
+    )
+    return response
+
+
+@router.get("/healthz", response_class=PlainTextResponse)
+async def healthz() -> str:
+    """Liveness: touches nothing. Also the ceiling page benchmarks compare against."""
+    return "ok"
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness: the database answers and its schema is the one this code expects."""
+    engine = request.app.state.database.engine
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_S), engine.connect() as connection:
+            revision = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+    except Exception as exc:
+        return JSONResponse(
+            {"status": "unavailable", "database": type(exc).__name__}, status_code=503
+        )
+    expected = head_revision()
+    if revision != expected:
+        return JSONResponse(
+            {"status": "unavailable", "schema": revision, "expected": expected}, status_code=503
+        )
+    return JSONResponse({"status": "ready", "schema": revision})
+
+
+@router.get("/favicon.ico")
+async def favicon() -> FileResponse:
+    """Browsers ask for it whatever the page says; the SVG icon serves them."""
+    return FileResponse(
+        resource("static") / "img" / "icon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+@router.get("/docs", response_class=HTMLResponse)
+async def api_docs(request: Request) -> Response:
+    """Swagger UI from vendored files, started by a static script (no inline code)."""
+    return render(request, "docs.html", {"openapi_url": request.app.openapi_url})

@@ -1,0 +1,91 @@
+"""The shared Jinja environment and the one ``render`` helper.
+
+``render`` returns the whole page, or for an htmx request the named block alone
+(jinja2-fragments), so one template file serves both. Boosted requests and history
+restores get the whole page: htmx swaps the body and needs the layout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2_fragments import render_block
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from lms import __version__, i18n
+from lms.config import Settings
+from lms.paths import resource
+
+
+@cache
+def static_version(path: str) -> str:
+    """A content hash for cache-busting, read once per process."""
+    digest = hashlib.sha256((resource("static") / path).read_bytes()).hexdigest()
+    return digest[:10]
+
+
+def static_url(path: str) -> str:
+    return f"/static/{path}?v={static_version(path)}"
+
+
+def build_environment(settings: Settings) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(resource("templates"))),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        enable_async=False,
+        auto_reload=False,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+    )
+    env.globals.update(
+        static=static_url,
+        version=__version__,
+        languages=(("zh", "中文"), ("en", "English")),
+        current_language=i18n.current_language.get,
+    )
+
+    def when(value: datetime, style: str = "medium") -> str:
+        return i18n.format_when(value, settings.zone, style=style)
+
+    def day(value: datetime, style: str = "long") -> str:
+        return i18n.format_day(value, settings.zone, style=style)
+
+    env.filters.update(when=when, day=day)
+    return env
+
+
+def is_htmx_fragment_request(request: Request) -> bool:
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    env: Environment = request.app.state.templates
+    values = {"request": request, **(context or {})}
+    if block is not None and is_htmx_fragment_request(request):
+        html = render_block(env, template, block, values)
+    else:
+        html = env.get_template(template).render(values)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    response.headers.append("Vary", "HX-Request")
+    return response

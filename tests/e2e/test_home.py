@@ -1,0 +1,83 @@
+"""The home page in a real browser: both languages, phone and desktop, no CSP errors."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DESKTOP, PHONE, screenshot
+from tests.support import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang", "heading"),
+    [
+        ("zh-CN", "zh-CN", "学习、实践、认证"),
+        ("en-US", "en", "Learn, practise and get certified"),
+    ],
+)
+@pytest.mark.parametrize(("size", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
+def test_home_page(
+    live_server: LiveServer,
+    new_page,
+    locale: str,
+    lang: str,
+    heading: str,  # type: ignore[no-untyped-def]
+    size: str,
+    viewport: dict[str, int],
+) -> None:
+    page = new_page(viewport=viewport, locale=locale)
+    response = page.goto(live_server.url + "/")
+    assert response is not None and response.status == 200
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.locator("h1")).to_contain_text(heading)
+    expect(page.locator(".step")).to_have_count(6)
+    # htmx loaded and read its configuration under the strict CSP
+    assert page.evaluate("window.htmx && htmx.config.allowEval") is False
+    assert page.evaluate("htmx.config.includeIndicatorStyles") is False
+    # nothing overflows sideways on a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    screenshot(page, f"home-{lang}-{size}")
+    assert page.console_errors == []
+
+
+def test_switching_language_in_the_browser(live_server: LiveServer, new_page) -> None:  # type: ignore[no-untyped-def]
+    page = new_page(viewport=PHONE, locale="zh-CN")
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.goto(live_server.url + "/")  # remembered across pages
+    expect(page.locator("h1")).to_contain_text("Learn, practise")
+    page.get_by_role("button", name="中文").click()
+    expect(page.locator("h1")).to_contain_text("学习")
+    assert page.console_errors == []
+
+
+def test_htmx_404_lands_in_the_message_area(live_server: LiveServer, new_page) -> None:  # type: ignore[no-untyped-def]
+    page = new_page(viewport=DESKTOP, locale="en-US")
+    page.goto(live_server.url + "/")
+    page.evaluate("htmx.ajax('GET', '/no/such/page', {target: 'main', swap: 'innerHTML'})")
+    expect(page.locator("#messages .alert")).to_contain_text("There is nothing at this address")
+    expect(page.locator("main h1")).to_contain_text("Learn, practise")  # the page stayed
+    screenshot(page, "htmx-404-en-desktop")
+
+
+def test_error_page_in_chinese(live_server: LiveServer, new_page) -> None:  # type: ignore[no-untyped-def]
+    page = new_page(viewport=PHONE, locale="zh-CN")
+    response = page.goto(live_server.url + "/no/such/page")
+    assert response is not None and response.status == 404
+    expect(page.locator("h1")).to_have_text("页面不存在")
+    screenshot(page, "error-404-zh-phone")
+
+
+def test_api_docs_render_from_vendored_assets(live_server: LiveServer, new_page) -> None:  # type: ignore[no-untyped-def]
+    page = new_page(viewport=DESKTOP, locale="en-US")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(live_server.url + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("LMS")
+    assert all(url.startswith(live_server.url) for url in requests), requests
+    screenshot(page, "api-docs-desktop")
+    assert page.console_errors == []  # Swagger UI runs under the same strict CSP

@@ -1,0 +1,119 @@
+"""Helpers the fixtures and tests share: throwaway databases and live servers."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy import make_url
+
+TEST_PG_URL = os.environ.get("LMS_TEST_DATABASE_URL") or None
+BACKEND = "postgresql" if TEST_PG_URL else "sqlite"
+IN_CI = os.environ.get("CI") == "true"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def require_tool(path_or_name: str) -> str:
+    """The tool's path; a missing tool skips the test locally and fails it under CI."""
+    found = path_or_name if Path(path_or_name).exists() else shutil.which(path_or_name)
+    if found:
+        return found
+    message = f"{path_or_name} is not installed"
+    if IN_CI:
+        pytest.fail(message + " (CI must install it)")
+    pytest.skip(message)
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@contextmanager
+def throwaway_database(folder: Path) -> Iterator[str]:
+    """An empty database for one test run: a file under ``folder`` or a new PostgreSQL
+    database, dropped afterwards."""
+    if TEST_PG_URL is None:
+        yield f"sqlite:///{folder / 'lms.db'}"
+        return
+    admin = make_url(TEST_PG_URL)
+    name = f"lms_test_{secrets.token_hex(5)}"
+    with psycopg.connect(_libpq(TEST_PG_URL), autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(_libpq(TEST_PG_URL), autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    """``lms serve`` in a subprocess, as an operator starts it."""
+
+    def __init__(
+        self, *, data_dir: Path, database_url: str, extra_env: dict[str, str] | None = None
+    ):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        self.log_path = data_dir.parent / f"server-{self.port}.log"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+        env.update(
+            LMS_DATA_DIR=str(data_dir),
+            LMS_DATABASE_URL=database_url,
+            LMS_BASE_URL=self.url,
+            PORT=str(self.port),
+            **(extra_env or {}),
+        )
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "lms", "serve"],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server did not start in {timeout}s: {self.log()}")
+
+    def log(self) -> str:
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()

@@ -1,0 +1,328 @@
+"""The web shell: languages, error pages, security headers, htmx fragments, docs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+
+from lms.app import create_app
+from lms.config import Settings
+from lms.web.middleware import LANGUAGE_COOKIE
+
+HTMX = {"HX-Request": "true"}
+
+
+def soup(response: httpx.Response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+@pytest.mark.parametrize(
+    ("accept", "lang", "heading"),
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh-CN", "学习、实践、认证"),
+        ("zh-Hans", "zh-CN", "学习、实践、认证"),
+        ("en-US,en;q=0.9", "en", "Learn, practise and get certified"),
+        ("fr-FR, en;q=0.5, zh;q=0.4", "en", "Learn, practise and get certified"),
+        ("en;q=0.2, zh;q=0.8", "zh-CN", "学习、实践、认证"),
+    ],
+)
+async def test_home_follows_accept_language(
+    web_client: httpx.AsyncClient, accept: str, lang: str, heading: str
+) -> None:
+    response = await web_client.get("/", headers={"Accept-Language": accept})
+    assert response.status_code == 200
+    page = soup(response)
+    assert page.html is not None and page.html["lang"] == lang
+    assert page.h1 is not None and heading in page.h1.text
+    assert response.headers["Content-Language"] == lang
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["", ";;;,,,", "q=0.5", "zh;q=abc", "en;q=5", "*", "x" * 600, "zh\u00e9;q=1", "-,--;q=0"],
+)
+async def test_malformed_accept_language_falls_back_to_chinese(
+    web_client: httpx.AsyncClient, accept: str
+) -> None:
+    response = await web_client.get("/", headers={"Accept-Language": accept.encode("utf-8")})
+    assert response.status_code == 200
+    assert soup(response).html["lang"] == "zh-CN"  # type: ignore[index]
+
+
+async def test_switching_language_is_remembered(web_client: httpx.AsyncClient) -> None:
+    response = await web_client.post(
+        "/language", data={"lang": "en", "next": "/?a=1"}, headers={"Accept-Language": "zh-CN"}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/?a=1"
+    cookie = response.headers["Set-Cookie"]
+    assert f"{LANGUAGE_COOKIE}=en" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    page = await web_client.get("/", headers={"Accept-Language": "zh-CN"})
+    assert soup(page).html["lang"] == "en"  # type: ignore[index]
+    back = await web_client.post("/language", data={"lang": "zh", "next": "/"})
+    assert back.status_code == 303
+    page = await web_client.get("/", headers={"Accept-Language": "en"})
+    assert soup(page).html["lang"] == "zh-CN"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "",
+        "relative/path",
+    ],
+)
+async def test_language_switch_never_redirects_off_site(
+    web_client: httpx.AsyncClient, target: str
+) -> None:
+    response = await web_client.post("/language", data={"lang": "en", "next": target})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+
+
+async def test_unknown_language_is_refused_and_nothing_is_set(
+    web_client: httpx.AsyncClient,
+) -> None:
+    response = await web_client.post(
+        "/language", data={"lang": "fr", "next": "/"}, headers={"Accept-Language": "zh-CN"}
+    )
+    assert response.status_code == 422
+    assert "不支持该语言" in response.text
+    assert "set-cookie" not in response.headers
+
+
+async def test_bad_cookie_is_ignored(web_client: httpx.AsyncClient) -> None:
+    web_client.cookies.set(LANGUAGE_COOKIE, "klingon")
+    response = await web_client.get("/", headers={"Accept-Language": "en"})
+    assert soup(response).html["lang"] == "en"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("accept", "title", "message"),
+    [
+        ("zh-CN", "页面不存在", "这个网址没有内容"),
+        ("en", "Page not found", "There is nothing at this address"),
+    ],
+)
+async def test_unknown_url_is_a_404_page_in_the_users_language(
+    web_client: httpx.AsyncClient, accept: str, title: str, message: str
+) -> None:
+    response = await web_client.get("/no/such/page", headers={"Accept-Language": accept})
+    assert response.status_code == 404
+    page = soup(response)
+    assert page.h1 is not None and page.h1.text == title
+    assert message in page.select_one(".alert").text  # type: ignore[union-attr]
+    assert page.select_one("header.site-header") is not None  # the full layout
+
+
+async def test_htmx_request_for_a_missing_page_gets_the_message_fragment(
+    web_client: httpx.AsyncClient,
+) -> None:
+    response = await web_client.get("/no/such/page", headers={**HTMX, "Accept-Language": "en"})
+    assert response.status_code == 404
+    assert "<html" not in response.text and "<header" not in response.text
+    fragment = soup(response).select_one("div.alert[role=alert]")
+    assert fragment is not None and "There is nothing at this address" in fragment.text
+    assert "HX-Request" in response.headers["Vary"]
+
+
+async def test_boosted_requests_get_the_whole_page(web_client: httpx.AsyncClient) -> None:
+    response = await web_client.get("/nope", headers={**HTMX, "HX-Boosted": "true"})
+    assert response.status_code == 404 and "<html" in response.text
+
+
+async def test_api_404_is_json(web_client: httpx.AsyncClient) -> None:
+    response = await web_client.get("/api/v1/nothing", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": "There is nothing at this address. It may have moved, "
+        "or the link may be mistyped."
+    }
+
+
+async def test_wrong_method_is_405_in_the_users_language(web_client: httpx.AsyncClient) -> None:
+    response = await web_client.delete("/", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 405
+    assert "该网址不支持这种请求方式" in response.text
+
+
+@pytest.mark.parametrize("accept", ["zh-CN", "en"])
+async def test_over_long_query_string_is_414(web_client: httpx.AsyncClient, accept: str) -> None:
+    response = await web_client.get("/?q=" + "长" * 2000, headers={"Accept-Language": accept})
+    assert response.status_code == 414
+    expected = "网址太长了" if accept == "zh-CN" else "The address is too long"
+    assert expected in response.text
+
+
+async def test_a_long_but_allowed_query_string_is_served(web_client: httpx.AsyncClient) -> None:
+    response = await web_client.get("/?q=" + "a" * 1000)
+    assert response.status_code == 200
+
+
+SECURITY = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/"),
+        ("GET", "/missing"),
+        ("GET", "/healthz"),
+        ("GET", "/static/css/app.css"),
+        ("GET", "/docs"),
+        ("GET", "/openapi.json"),
+        ("POST", "/language"),
+        ("GET", "/?" + "x" * 5000),
+    ],
+)
+async def test_security_headers_on_every_response(
+    web_client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    response = await web_client.request(method, path)
+    for name, value in SECURITY.items():
+        assert response.headers[name] == value
+    csp = response.headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["default-src"] == "'self'"
+
+
+@pytest.mark.parametrize("path", ["/", "/missing", "/docs"])
+async def test_pages_have_no_inline_script_or_style(
+    web_client: httpx.AsyncClient, path: str
+) -> None:
+    page = soup(await web_client.get(path))
+    for script in page.find_all("script"):
+        assert script.get("src", "").startswith("/static/"), script
+        assert not script.text.strip()
+    assert not page.find_all("style")
+    for element in page.find_all(True):
+        assert "style" not in element.attrs, element
+        assert not [a for a in element.attrs if a.startswith(("on", "hx-on", "data-hx-on"))], (
+            element
+        )
+    for link in page.find_all("link", href=True):
+        assert link["href"].startswith("/static/"), link  # no CDN, no remote font
+
+
+async def test_htmx_is_configured_for_a_strict_csp(web_client: httpx.AsyncClient) -> None:
+    import json
+
+    page = soup(await web_client.get("/"))
+    meta = page.find("meta", attrs={"name": "htmx-config"})
+    assert meta is not None
+    config = json.loads(meta["content"])
+    assert config["includeIndicatorStyles"] is False
+    assert config["allowEval"] is False
+    rules = {rule["code"]: rule for rule in config["responseHandling"]}
+    assert rules["^(403|404|413|414|415|429)$"]["target"] == "#messages"
+    assert rules["^4..$"]["swap"] is True
+    assert rules["^5..$"]["swap"] is False
+    assert page.select_one("#messages") is not None
+    htmx = page.find("script", src=lambda s: "htmx" in s)
+    assert htmx is not None
+
+
+async def test_static_files_are_vendored_and_served(web_client: httpx.AsyncClient) -> None:
+    page = soup(await web_client.get("/"))
+    for tag, attr in (("script", "src"), ("link", "href")):
+        for element in page.find_all(tag):
+            if element.get(attr):
+                response = await web_client.get(element[attr])
+                assert response.status_code == 200, element[attr]
+    vendored = Path(__file__).resolve().parents[2] / "static" / "vendor"
+    assert (vendored / "htmx" / "LICENSE").exists()
+
+
+async def test_docs_are_ours_and_redoc_is_off(web_client: httpx.AsyncClient) -> None:
+    docs = await web_client.get("/docs")
+    assert docs.status_code == 200
+    scripts = [s["src"] for s in soup(docs).find_all("script")]
+    assert any("swagger-ui-bundle.js" in s for s in scripts)
+    assert (await web_client.get("/redoc")).status_code == 404
+    spec = (await web_client.get("/openapi.json")).json()
+    assert spec["info"]["version"]
+
+
+async def test_healthz_touches_nothing(web_client: httpx.AsyncClient) -> None:
+    response = await web_client.get("/healthz")
+    assert response.status_code == 200 and response.text == "ok"
+
+
+async def test_readyz_without_a_schema_is_503(web_client: httpx.AsyncClient) -> None:
+    response = await web_client.get("/readyz")  # web_settings' database was never migrated
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+
+
+async def test_readyz_with_an_unreachable_database_is_503(tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path / "var",  # type: ignore[call-arg]
+        database_url="postgresql+psycopg://nobody:x@127.0.0.1:1/none",
+    )
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/readyz")
+    await app.state.database.dispose()
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "OperationalError"}
+
+
+async def test_readyz_on_a_migrated_database(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
+
+
+async def test_unexpected_error_is_a_generic_500_in_both_languages(web_settings: Settings) -> None:
+    app = create_app(web_settings)
+
+    @app.get("/explode")
+    async def explode() -> None:
+        raise RuntimeError("secret internals")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        zh = await client.get("/explode", headers={"Accept-Language": "zh-CN"})
+        en = await client.get("/explode", headers={"Accept-Language": "en"})
+        fragment = await client.get("/explode", headers={**HTMX, "Accept-Language": "en"})
+    for response in (zh, en, fragment):
+        assert response.status_code == 500
+        assert "secret internals" not in response.text and "Traceback" not in response.text
+        assert response.headers["X-Frame-Options"] == "DENY"
+    assert "系统出了问题" in zh.text
+    assert "Something went wrong on our side" in en.text
+    assert "<html" not in fragment.text
+
+
+async def test_trusted_proxy_sets_the_client_address(
+    web_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    forwarded = {"X-Forwarded-For": "203.0.113.9"}
+    untrusting = create_app(web_settings)
+    trusting = create_app(web_settings.model_copy(update={"trusted_proxies": "127.0.0.1"}))
+    caplog.set_level(logging.INFO, logger="lms.request")
+    for app in (untrusting, trusting):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            await client.get("/healthz", headers=forwarded)
+    lines = [r.getMessage() for r in caplog.records if r.name == "lms.request"]
+    assert lines[0].endswith(" 127.0.0.1") and lines[1].endswith(" 203.0.113.9")
+    assert all("GET /healthz 200 " in line and "ms" in line for line in lines)
