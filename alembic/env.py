@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from logging.config import fileConfig
 
+from alembic import context
 from sqlalchemy.engine import Connection
 
-from alembic import context
 from lms import models
 from lms.config import Settings
 from lms.db import is_sqlite, migration_engine

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import URL
 
-from alembic import command
 from lms.db import migration_engine
 from lms.paths import resource
 
@@ -63,5 +65,8 @@ def current_revision(url: str | URL) -> str | None:
         engine.dispose()
 
 
+@cache
 def head_revision() -> str | None:
+    """The newest migration shipped with this code (read once: files do not change
+    while the server runs)."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
