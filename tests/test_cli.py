@@ -51,6 +51,7 @@ def test_unreachable_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
     line = one_error_line(result)
     assert "cannot use the database" in line
     assert "secret-pw" not in line
+    assert not (tmp_path / "var" / "secret_key").exists()  # a failed start leaves no secret
 
 
 def test_data_dir_that_is_a_file_is_one_line(tmp_path: Path) -> None:

@@ -58,12 +58,13 @@ def operator_errors(func: F) -> F:
 
 
 def prepare(settings: Settings) -> None:
-    """Data dir, secret and schema, once, before any worker starts."""
+    """Data dir, schema and secret, once, before any worker starts. The database comes
+    before the secret: a server that cannot start leaves no new secret behind."""
     from lms import migrate
 
     prepare_data_dir(settings)
-    ensure_secret(settings)
     migrate.upgrade(settings.sqlalchemy_url)
+    ensure_secret(settings)
 
 
 def log_config(level: str) -> dict[str, Any]:

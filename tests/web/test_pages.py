@@ -312,6 +312,43 @@ async def test_unexpected_error_is_a_generic_500_in_both_languages(web_settings:
     assert "<html" not in fragment.text
 
 
+async def test_refusals_are_403_pages_in_both_languages(web_settings: Settings) -> None:
+    from fastapi import HTTPException
+
+    from lms.errors import Forbidden, Invalid
+    from lms.i18n import gettext
+
+    app = create_app(web_settings)
+
+    @app.get("/locked")
+    async def locked() -> None:
+        raise HTTPException(status_code=403)
+
+    @app.get("/rule")
+    async def rule() -> None:
+        raise Forbidden(gettext("Your account may not do this."))
+
+    @app.post("/api/v1/thing")
+    async def api_rule() -> None:
+        raise Invalid("hours must be positive", field="hours")
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        zh = await client.get("/locked", headers={"Accept-Language": "zh-CN"})
+        en = await client.get("/rule", headers={"Accept-Language": "en"})
+        fragment = await client.get("/rule", headers={**HTMX, "Accept-Language": "zh-CN"})
+        api = await client.post("/api/v1/thing")
+    assert zh.status_code == en.status_code == fragment.status_code == 403
+    assert soup(zh).h1.text == "无权操作"  # type: ignore[union-attr]
+    assert "您的账号没有权限执行此操作" in zh.text
+    assert soup(en).h1.text == "Not allowed"  # type: ignore[union-attr]
+    assert "Your account may not do this." in en.text
+    assert "<html" not in fragment.text
+    assert "您的账号没有权限执行此操作" in fragment.text
+    assert api.status_code == 422
+    assert api.json() == {"detail": [{"loc": ["body", "hours"], "msg": "hours must be positive"}]}
+
+
 async def test_trusted_proxy_sets_the_client_address(
     web_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
