@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         await database.dispose()
 
     app = FastAPI(
-        title="LMS",
+        title="Volunteer Academy API",
         version=__version__,
         summary="Volunteer training and certification",
         docs_url=None,
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     errors.install(app)
     app.mount("/static", StaticFiles(directory=resource("static")), name="static")
     app.include_router(pages.router)
+    app.include_router(pages.operations)
 
     # Added innermost first: the last one added wraps all the others.
     app.add_middleware(
