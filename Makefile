@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
+# Links and QR codes of the demo point at the port it serves on.
+LMS_BASE_URL ?= http://127.0.0.1:$(PORT)
+export LMS_BASE_URL
 
 PO := $(wildcard src/lms/locale/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
@@ -26,7 +29,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 	@touch $(VENV)/.installed $@
 
 %.mo: %.po | $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+	$(BIN)/pybabel compile -i $< -o $@
 
 catalogues: $(MO)
 
@@ -57,9 +60,10 @@ pytest: $(VENV)/.installed-dev catalogues
 # Pull new strings from the code and templates into the catalogues.
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header \
+		--msgid-bugs-address "the project issue tracker" --project lms \
 		-o src/lms/locale/messages.pot .
 	$(BIN)/pybabel update -i src/lms/locale/messages.pot -d src/lms/locale -D messages \
-		--no-location --omit-header --no-fuzzy-matching
+		--no-fuzzy-matching --ignore-obsolete --width 100
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts $(MO)

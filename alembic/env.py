@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from lms import models
 from lms.config import Settings
 from lms.db import is_sqlite, migration_engine
+from lms.startup import prepare_data_dir
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -35,7 +36,11 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    url = config.attributes.get("url") or Settings().sqlalchemy_url
+    url = config.attributes.get("url")
+    if url is None:  # plain `alembic upgrade head` from the repository
+        settings = Settings()
+        prepare_data_dir(settings)
+        url = settings.sqlalchemy_url
     engine = migration_engine(url)
     try:
         with engine.connect() as connection:

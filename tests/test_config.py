@@ -53,6 +53,8 @@ def test_environment_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
         ("trusted_proxies", "not-an-ip"),
         ("base_url", "lms.example.org"),
         ("max_query_string", 10),
+        ("database_url", "mysql://lms@db/lms"),
+        ("database_url", "not a url"),
     ],
 )
 def test_bad_settings_are_refused(tmp_path: Path, field: str, value: object) -> None:

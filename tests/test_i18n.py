@@ -22,7 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
         ("en-GB,en;q=0.9", "en"),
         ("ug-CN, zh;q=0.5", "zh"),  # Uyghur UI is not offered: the next choice wins
         ("bo, en;q=0.3", "en"),
-        ("de", "zh"),
+        ("de", "en"),  # a browser that wants neither of ours reads English
+        ("ja-JP, ko;q=0.8", "en"),
+        ("", "zh"),
+        ("*", "zh"),
+        ("-, --", "zh"),  # junk is no preference
         ("EN", "en"),
         ("zh_TW", "zh"),
         (None, "zh"),

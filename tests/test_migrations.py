@@ -3,16 +3,17 @@ SQLite batch rebuild of a parent table keeps its children's rows."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
+from alembic import command
 from sqlalchemy import create_engine, event
 
 from lms import migrate
 from lms.db import migration_engine
+from lms.paths import resource
 from tests.support import throwaway_database
 
 
@@ -35,50 +36,104 @@ def test_downgrade_to_base_and_up_again(tmp_path: Path, database_url: str) -> No
         assert migrate.current_revision(url) == migrate.head_revision()
 
 
-def _parent_with_children(engine: sa.Engine) -> None:
-    with engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT)")
-        connection.exec_driver_sql(
-            "CREATE TABLE child (id INTEGER PRIMARY KEY, "
-            "parent_id INTEGER NOT NULL REFERENCES parent(id) ON DELETE CASCADE)"
-        )
-        connection.exec_driver_sql("INSERT INTO parent VALUES (1, '社区中心')")
-        connection.exec_driver_sql("INSERT INTO child VALUES (1, 1), (2, 1)")
+REVISION = """
+from alembic import op
+import sqlalchemy as sa
+
+revision = {revision!r}
+down_revision = {down!r}
+branch_labels = None
+depends_on = None
 
 
-def _rebuild_parent(engine: sa.Engine) -> int:
-    """What ``render_as_batch`` does to a parent table: copy, drop, rename."""
-    with engine.begin() as connection:
-        operations = Operations(MigrationContext.configure(connection))
-        with operations.batch_alter_table("parent", recreate="always") as batch:
-            batch.add_column(sa.Column("address", sa.String(200)))
-    with engine.connect() as connection:
-        return int(connection.exec_driver_sql("SELECT count(*) FROM child").scalar_one())
+def upgrade():
+{body}
 
 
-def test_sqlite_batch_rebuild_keeps_child_rows(tmp_path: Path) -> None:
-    engine = migration_engine(f"sqlite:///{tmp_path / 'batch.db'}")
+def downgrade():
+    pass
+"""
+
+PARENT_AND_CHILDREN = """\
+    op.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT)")
+    op.execute(
+        "CREATE TABLE child (id INTEGER PRIMARY KEY, "
+        "parent_id INTEGER NOT NULL REFERENCES parent(id) ON DELETE CASCADE)"
+    )
+    op.execute("INSERT INTO parent VALUES (1, '社区中心')")
+    op.execute("INSERT INTO child VALUES (1, 1), (2, 1)")"""
+
+REBUILD_PARENT = """\
+    with op.batch_alter_table("parent", recreate="always") as batch:
+        batch.add_column(sa.Column("address", sa.String(200)))"""
+
+ORPHAN = """\
+    op.execute("INSERT INTO child VALUES (3, 99)")"""
+
+
+def script_directory(folder: Path, *bodies: str) -> Path:
+    """A migration folder with the project's own env.py and the given revisions."""
+    root = folder / "migrations"
+    (root / "versions").mkdir(parents=True)
+    source = resource("alembic")
+    shutil.copy(source / "env.py", root / "env.py")
+    shutil.copy(source / "script.py.mako", root / "script.py.mako")
+    down = None
+    for number, body in enumerate(bodies, start=1):
+        revision = f"t{number}"
+        text = REVISION.format(revision=revision, down=down, body=body)
+        (root / "versions" / f"{revision}.py").write_text(text, encoding="utf-8")
+        down = revision
+    return root
+
+
+def count_children(url: str) -> int:
+    engine = migration_engine(url)
     try:
-        _parent_with_children(engine)
-        assert _rebuild_parent(engine) == 2
+        with engine.connect() as connection:
+            return int(connection.exec_driver_sql("SELECT count(*) FROM child").scalar_one())
     finally:
         engine.dispose()
 
 
+def test_sqlite_batch_rebuild_keeps_child_rows(tmp_path: Path) -> None:
+    """A later migration that rebuilds a parent table (render_as_batch) through
+    ``migrate.upgrade`` and env.py keeps every child row."""
+    url = f"sqlite:///{tmp_path / 'batch.db'}"
+    scripts = script_directory(tmp_path, PARENT_AND_CHILDREN, REBUILD_PARENT)
+    migrate.upgrade(url, "t1", script_location=scripts)
+    assert count_children(url) == 2
+    migrate.upgrade(url, "t2", script_location=scripts)
+    assert count_children(url) == 2
+
+
+def test_orphans_left_by_a_sqlite_migration_stop_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'orphan.db'}"
+    scripts = script_directory(tmp_path, PARENT_AND_CHILDREN, ORPHAN)
+    with pytest.raises(migrate.ForeignKeyViolation, match="1 row"):
+        migrate.upgrade(url, script_location=scripts)
+
+
 def test_the_pragma_is_what_saves_them(tmp_path: Path) -> None:
-    """Control for the test above: with foreign keys on, the same rebuild deletes the
-    children, so the migration engine's connect hook is what matters."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'naive.db'}")
+    """Control for the test above: the same revisions through the same env.py, on a
+    connection whose foreign keys are on, lose the children. So the migration engine's
+    connect hook is what keeps them."""
+    url = f"sqlite:///{tmp_path / 'naive.db'}"
+    scripts = script_directory(tmp_path, PARENT_AND_CHILDREN, REBUILD_PARENT)
+    engine = create_engine(url)
 
     @event.listens_for(engine, "connect")
     def foreign_keys_on(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
     try:
-        _parent_with_children(engine)
-        assert _rebuild_parent(engine) == 0
+        with engine.begin() as connection:
+            config = migrate.alembic_config(url, scripts)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
     finally:
         engine.dispose()
+    assert count_children(url) == 0
 
 
 @pytest.mark.parametrize("statement", ["PRAGMA foreign_keys", "PRAGMA journal_mode"])

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from lms import __version__
@@ -23,6 +22,7 @@ from lms.web.middleware import (
     SecurityHeadersMiddleware,
     ServerErrorMiddleware,
 )
+from lms.web.static import VersionedStaticFiles
 from lms.web.templating import build_environment
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.templates = build_environment(settings)
 
     errors.install(app)
-    app.mount("/static", StaticFiles(directory=resource("static")), name="static")
+    app.mount("/static", VersionedStaticFiles(directory=resource("static")), name="static")
     app.include_router(pages.router)
     app.include_router(pages.operations)
 

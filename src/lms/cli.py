@@ -15,6 +15,8 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from lms.config import Settings
+from lms.i18n import current_language
+from lms.migrate import ForeignKeyViolation
 from lms.startup import StartupError, describe_database_error, ensure_secret, prepare_data_dir
 
 app = typer.Typer(
@@ -35,11 +37,13 @@ def fail(message: str) -> NoReturn:
 
 def load_settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         field = "LMS_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
         fail(f"{field}: {first['msg']}")
+    current_language.set(settings.default_language)  # the language of this command's output
+    return settings
 
 
 def operator_errors(func: F) -> F:
@@ -53,6 +57,8 @@ def operator_errors(func: F) -> F:
             fail(str(exc))
         except SQLAlchemyError as exc:
             fail(describe_database_error(exc))
+        except ForeignKeyViolation as exc:
+            fail(str(exc))
 
     return wrapper  # type: ignore[return-value]
 

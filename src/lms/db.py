@@ -26,6 +26,7 @@ from lms.config import Settings
 
 BEGIN_IMMEDIATE = "lms_begin_immediate"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PG_CONNECT_TIMEOUT_S = 10  # a host that drops packets fails start-up instead of hanging it
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -85,7 +86,13 @@ def create_engine_for(settings: Settings, url: str | URL | None = None) -> Async
         )
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(target, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        target,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
+    )
 
 
 def migration_engine(url: str | URL, *, busy_timeout_ms: int = 5000) -> Engine:
@@ -101,7 +108,7 @@ def migration_engine(url: str | URL, *, busy_timeout_ms: int = 5000) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms, foreign_keys=False))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(target)
+    return create_engine(target, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S})
 
 
 class SessionFactory(Protocol):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
@@ -26,7 +27,9 @@ log = logging.getLogger(__name__)
 
 current_language: ContextVar[Language] = ContextVar("current_language", default="zh")
 BABEL_LOCALES: dict[Language, str] = {"zh": "zh_Hans_CN", "en": "en"}
+HTML_LANG: dict[Language, str] = {"zh": "zh-CN", "en": "en"}  # lang="" and Content-Language
 MAX_ACCEPT_LANGUAGE = 512
+LANGUAGE_RANGE = re.compile(r"[a-z]{1,8}(-[a-z0-9]{1,8})*|\*")  # RFC 4647, ASCII only
 
 
 @cache
@@ -69,8 +72,8 @@ def parse_accept_language(header: str | None) -> list[str]:
     ranked: list[tuple[float, int, str]] = []
     for position, part in enumerate(header.split(",")):
         tag, _sep, params = part.strip().partition(";")
-        tag = tag.strip().lower()
-        if not tag or len(tag) > 35 or not all(c.isalnum() or c in "-_*" for c in tag):
+        tag = tag.strip().lower().replace("_", "-")
+        if not LANGUAGE_RANGE.fullmatch(tag):
             continue
         quality = 1.0
         for param in params.split(";"):
@@ -86,14 +89,21 @@ def parse_accept_language(header: str | None) -> list[str]:
 
 
 def negotiate(header: str | None, default: Language) -> Language:
-    """``zh``, ``zh-CN``, ``zh-Hans``… give Chinese; ``en-*`` English; else the default."""
-    for tag in parse_accept_language(header):
-        primary = tag.replace("_", "-").split("-")[0]
+    """``zh``, ``zh-CN``, ``zh-Hans``… give Chinese; ``en-*`` English. A browser that asks
+    only for languages we lack (``de``, ``ug``) reads English, the second language of our
+    users; ``default`` serves a missing header, ``*`` and junk."""
+    tags = parse_accept_language(header)
+    for tag in tags:
+        primary = tag.split("-")[0]
         if primary in LANGUAGES:
             return primary
         if primary == "*":
             return default
-    return default
+    return "en" if tags else default
+
+
+def html_lang() -> str:
+    return HTML_LANG[current_language.get()]
 
 
 def coerce_language(value: str | None) -> Language | None:

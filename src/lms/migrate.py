@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -11,32 +12,60 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import URL
 
-from lms.db import migration_engine
+from lms.db import is_sqlite, migration_engine
 from lms.paths import resource
 
 
-def alembic_config(url: str | URL) -> Config:
+def alembic_config(url: str | URL, script_location: Path | None = None) -> Config:
     config = Config(str(resource("alembic.ini")))
-    config.set_main_option("script_location", str(resource("alembic")))
+    config.set_main_option("script_location", str(script_location or resource("alembic")))
     config.attributes["url"] = url
     config.attributes["configure_logging"] = False
     return config
 
 
-def _run(url: str | URL, command_function: Callable[..., None], *args: str) -> None:
+def _run(
+    url: str | URL,
+    command_function: Callable[..., None],
+    *args: str,
+    script_location: Path | None = None,
+) -> None:
     """An Alembic command in one transaction on the migration engine."""
     engine = migration_engine(url)
     try:
         with engine.begin() as connection:
-            config = alembic_config(url)
+            config = alembic_config(url, script_location)
             config.attributes["connection"] = connection
             command_function(config, *args)
     finally:
         engine.dispose()
 
 
-def upgrade(url: str | URL, revision: str = "head") -> None:
-    _run(url, command.upgrade, revision)
+class ForeignKeyViolation(RuntimeError):
+    """A migration left rows pointing at nothing (SQLite migrates with foreign keys off)."""
+
+
+def _check_foreign_keys(url: str | URL) -> None:
+    if not is_sqlite(url):
+        return  # PostgreSQL enforced them during the migration
+    engine = migration_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    finally:
+        engine.dispose()
+    if rows:
+        table, rowid, parent, _fk = rows[0]
+        raise ForeignKeyViolation(
+            f"after migrating, {len(rows)} row(s) point at missing rows "
+            f"(first: {table} rowid {rowid} -> {parent})"
+        )
+
+
+def upgrade(url: str | URL, revision: str = "head", *, script_location: Path | None = None) -> None:
+    """Migrate to ``revision``; ``script_location`` is for tests of this machinery."""
+    _run(url, command.upgrade, revision, script_location=script_location)
+    _check_foreign_keys(url)
 
 
 def downgrade(url: str | URL, revision: str) -> None:

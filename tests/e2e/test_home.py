@@ -37,8 +37,13 @@ def test_home_page(
     # htmx loaded and read its configuration under the strict CSP
     assert page.evaluate("window.htmx && htmx.config.allowEval") is False
     assert page.evaluate("htmx.config.includeIndicatorStyles") is False
-    # nothing overflows sideways on a phone
+    # nothing overflows sideways on a phone, and the header fits on one line, unclipped
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    brand = page.locator(".brand span")
+    assert brand.evaluate("e => e.scrollWidth <= e.clientWidth")
+    header = page.locator(".header-row").bounding_box()
+    assert header is not None
+    assert header["height"] < 64
     screenshot(page, f"home-{lang}-{size}")
     assert page.console_errors == []
 
@@ -82,3 +87,29 @@ def test_api_docs_render_from_vendored_assets(live_server: LiveServer, new_page)
     assert all(url.startswith(live_server.url) for url in requests), requests
     screenshot(page, "api-docs-desktop")
     assert page.console_errors == []  # Swagger UI runs under the same strict CSP
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        ("server", "Something went wrong on our side. Nothing was saved"),
+        ("network", "No connection. Check your network and try again"),
+    ],
+)
+def test_htmx_failures_are_told_not_swapped(  # type: ignore[no-untyped-def]
+    live_server: LiveServer, new_page, failure: str, message: str
+) -> None:
+    """A 5xx keeps the page as it was and says so; so does a dropped connection."""
+    page = new_page(viewport=PHONE, locale="en-US")
+    page.goto(live_server.url + "/")
+    if failure == "server":
+        page.route("**/flaky", lambda route: route.fulfill(status=502, body="<h1>Bad gateway</h1>"))
+    else:
+        page.route("**/flaky", lambda route: route.abort("internetdisconnected"))
+    page.console_errors.clear()
+    # htmx.ajax's promise rejects when the network fails; the page must cope regardless
+    page.evaluate("() => { htmx.ajax('GET', '/flaky', {target: 'main'}).catch(() => {}); }")
+    expect(page.locator("#messages .alert")).to_contain_text(message)
+    expect(page.locator("main h1")).to_contain_text("Learn, practise")
+    expect(page.get_by_text("Bad gateway")).to_have_count(0)
+    screenshot(page, f"htmx-{failure}-error-en-phone")

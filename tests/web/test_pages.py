@@ -27,6 +27,7 @@ def soup(response: httpx.Response) -> BeautifulSoup:
         ("zh-Hans", "zh-CN", "学习、实践、认证"),
         ("en-US,en;q=0.9", "en", "Learn, practise and get certified"),
         ("fr-FR, en;q=0.5, zh;q=0.4", "en", "Learn, practise and get certified"),
+        ("de-DE,de;q=0.9", "en", "Learn, practise and get certified"),
         ("en;q=0.2, zh;q=0.8", "zh-CN", "学习、实践、认证"),
     ],
 )
@@ -46,7 +47,7 @@ async def test_home_follows_accept_language(
     "accept",
     ["", ";;;,,,", "q=0.5", "zh;q=abc", "en;q=5", "*", "x" * 600, "zh\u00e9;q=1", "-,--;q=0"],
 )
-async def test_malformed_accept_language_falls_back_to_chinese(
+async def test_malformed_accept_language_falls_back_to_the_default(
     web_client: httpx.AsyncClient, accept: str
 ) -> None:
     response = await web_client.get("/", headers={"Accept-Language": accept.encode("utf-8")})
@@ -109,7 +110,7 @@ async def test_bad_cookie_is_ignored(web_client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     ("accept", "title", "message"),
     [
-        ("zh-CN", "页面不存在", "这个网址没有内容"),
+        ("zh-CN", "页面不存在", "找不到该页面"),
         ("en", "Page not found", "There is nothing at this address"),
     ],
 )
@@ -133,6 +134,9 @@ async def test_htmx_request_for_a_missing_page_gets_the_message_fragment(
     fragment = soup(response).select_one("div.alert[role=alert]")
     assert fragment is not None and "There is nothing at this address" in fragment.text
     assert "HX-Request" in response.headers["Vary"]
+    # wherever the request came from, a generic message goes to the message area
+    assert response.headers["HX-Retarget"] == "#messages"
+    assert response.headers["HX-Reswap"] == "innerHTML"
 
 
 async def test_boosted_requests_get_the_whole_page(web_client: httpx.AsyncClient) -> None:
@@ -152,7 +156,44 @@ async def test_api_404_is_json(web_client: httpx.AsyncClient) -> None:
 async def test_wrong_method_is_405_in_the_users_language(web_client: httpx.AsyncClient) -> None:
     response = await web_client.delete("/", headers={"Accept-Language": "zh-CN"})
     assert response.status_code == 405
+    assert soup(response).h1.text == "请求方式不受支持"  # type: ignore[union-attr]
     assert "该网址不支持这种请求方式" in response.text
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/readyz", "/favicon.ico"])
+async def test_head_is_answered_like_get(web_client: httpx.AsyncClient, path: str) -> None:
+    get, head = await web_client.get(path), await web_client.head(path)
+    assert head.status_code == get.status_code
+    assert head.content == b""
+
+
+async def test_language_cookie_survives_other_broken_cookies(web_client: httpx.AsyncClient) -> None:
+    for cookie in ('x={"a":1}; lms_lang=en', 'a="b; lms_lang=en', "lms_lang=en; junk"):
+        response = await web_client.get("/", headers={"Cookie": cookie, "Accept-Language": "zh-CN"})
+        assert soup(response).html["lang"] == "en", cookie  # type: ignore[index]
+
+
+async def test_caching_headers(web_client: httpx.AsyncClient) -> None:
+    page = await web_client.get("/")
+    vary = {v.strip() for v in page.headers["Vary"].split(",")}
+    assert {"Accept-Language", "Cookie", "HX-Request"} <= vary
+    assert page.headers["Cache-Control"] == "private, no-cache"
+    health = await web_client.get("/healthz")
+    assert "Content-Language" not in health.headers
+    link = soup(page).find("link", rel="stylesheet")["href"]  # type: ignore[index]
+    assert "?v=" in link
+    css = await web_client.get(link)
+    assert css.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    plain = await web_client.get("/static/css/app.css")
+    assert "immutable" not in plain.headers.get("Cache-Control", "")
+
+
+async def test_error_pages_answering_a_post_do_not_send_the_switch_back_there(
+    web_client: httpx.AsyncClient,
+) -> None:
+    response = await web_client.post("/language", data={"lang": "xx", "next": "/"})
+    assert response.status_code == 422
+    assert soup(response).select_one(".lang-switch input[name=next]") is None
 
 
 @pytest.mark.parametrize("accept", ["zh-CN", "en"])
@@ -363,3 +404,14 @@ async def test_trusted_proxy_sets_the_client_address(
     lines = [r.getMessage() for r in caplog.records if r.name == "lms.request"]
     assert lines[0].endswith(" 127.0.0.1") and lines[1].endswith(" 203.0.113.9")
     assert all("GET /healthz 200 " in line and "ms" in line for line in lines)
+
+
+async def test_request_log_cannot_be_forged_through_the_path(
+    web_client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="lms.request")
+    await web_client.get("/abc%0A2026-01-01 INFO lms.request: FAKE%1b[31m")
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "lms.request"]
+    assert "\n" not in line
+    assert "\x1b" not in line
+    assert "/abc\\x0a2026-01-01 INFO lms.request: FAKE\\x1b[31m 404" in line

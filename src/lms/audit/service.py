@@ -50,13 +50,13 @@ async def record(
 async def history(
     session: AsyncSession, *, object_type: str, object_id: int | str, limit: int = 200
 ) -> Sequence[AuditEvent]:
-    """One record's events, oldest first."""
+    """One record's latest ``limit`` events, oldest first."""
     query = (
         select(AuditEvent)
         .where(
             col(AuditEvent.object_type) == object_type, col(AuditEvent.object_id) == str(object_id)
         )
-        .order_by(col(AuditEvent.id))
+        .order_by(col(AuditEvent.id).desc())
         .limit(limit)
     )
-    return (await session.scalars(query)).all()
+    return list(reversed((await session.scalars(query)).all()))

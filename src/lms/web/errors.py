@@ -5,6 +5,7 @@ Never a stack trace; the message is in the request's language.
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,14 +17,14 @@ from starlette.responses import JSONResponse, Response
 
 from lms.errors import LMSError
 from lms.i18n import N_, gettext
-from lms.web.templating import render
+from lms.web.templating import is_htmx_fragment_request, render
 
 TITLES = {
     400: N_("Bad request"),
     401: N_("Please sign in"),
     403: N_("Not allowed"),
     404: N_("Page not found"),
-    405: N_("Not allowed"),
+    405: N_("Method not allowed"),
     409: N_("Conflict"),
     413: N_("Too large"),
     414: N_("Address too long"),
@@ -62,12 +63,15 @@ def error_response(
     *,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    text = message or gettext(
-        MESSAGES.get(status_code, MESSAGES[400 if status_code < 500 else 500])
-    )
+    fallback = 400 if status_code < 500 else 500
+    text = message or gettext(MESSAGES.get(status_code, MESSAGES[fallback]))
     if is_api(request):
         return JSONResponse({"detail": text}, status_code=status_code, headers=headers)
-    title = gettext(TITLES.get(status_code, TITLES[400 if status_code < 500 else 500]))
+    title = gettext(TITLES.get(status_code, TITLES[fallback]))
+    if is_htmx_fragment_request(request):
+        # A generic message belongs in the page's message area, whatever element asked;
+        # routes with messages next to fields render their own fragments instead.
+        headers = {**(headers or {}), "HX-Retarget": "#messages", "HX-Reswap": "innerHTML"}
     return render(
         request,
         "errors/error.html",
@@ -78,16 +82,23 @@ def error_response(
     )
 
 
+def _reason_phrase(status_code: int) -> str | None:
+    try:
+        return HTTPStatus(status_code).phrase
+    except ValueError:
+        return None
+
+
 async def render_error(request: Request, status_code: int) -> Response:
     return error_response(request, status_code)
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    # Our own routes raise HTTPException with a message meant for the user; Starlette's
-    # router raises it with its English default ("Not Found"), which we replace.
+    # Our own routes raise HTTPException with a message meant for the user; Starlette and
+    # FastAPI raise it with the English reason phrase ("Not Found"), which we replace.
     detail: str | None = exc.detail if isinstance(exc.detail, str) else None
-    if detail and detail in _STARLETTE_DEFAULTS:
+    if detail and detail == _reason_phrase(exc.status_code):
         detail = None
     headers = dict(exc.headers) if exc.headers else None
     return error_response(request, exc.status_code, detail, headers=headers)
@@ -106,20 +117,6 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     if is_api(request):
         return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
     return error_response(request, 422)
-
-
-_STARLETTE_DEFAULTS = {
-    "Bad Request",
-    "Unauthorized",
-    "Forbidden",
-    "Not Found",
-    "Method Not Allowed",
-    "Request Entity Too Large",
-    "Content Too Large",
-    "Unsupported Media Type",
-    "Too Many Requests",
-    "Internal Server Error",
-}
 
 
 def install(app: FastAPI) -> None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from http.cookies import SimpleCookie
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lms import i18n
@@ -65,6 +64,12 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+def printable(text: str, limit: int = 300) -> str:
+    """A request path as one safe log line: control characters escaped, length capped."""
+    escaped = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text[:limit])
+    return escaped + ("…" if len(text) > limit else "")
+
+
 class RequestLogMiddleware:
     """One log line per request: method, path, status, milliseconds, client."""
 
@@ -92,7 +97,7 @@ class RequestLogMiddleware:
             log.info(
                 "%s %s %d %.1fms %s",
                 scope["method"],
-                scope["path"],
+                printable(scope["path"]),
                 status,
                 elapsed,
                 client[0] if client else "-",
@@ -100,41 +105,47 @@ class RequestLogMiddleware:
 
 
 class LanguageMiddleware:
-    """Chooses the request's language: the remembered cookie, else Accept-Language."""
+    """Chooses the request's language: the remembered cookie, else Accept-Language.
+
+    HTML answers say which language they are in and that they vary by it; HTML also
+    varies by the cookie, so a shared cache must not hand one user's page to another.
+    """
 
     def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
         self.app = app
         self.default = settings.default_language
 
+    def choose(self, headers: list[tuple[bytes, bytes]]) -> i18n.Language:
+        cookies: dict[str, str] = {}
+        accept = ""
+        for name, value in headers:
+            if name == b"cookie":
+                cookies.update(cookie_parser(value.decode("latin-1")))
+            elif name == b"accept-language":
+                accept = value.decode("latin-1")
+        chosen = i18n.coerce_language(cookies.get(LANGUAGE_COOKIE))
+        return chosen or i18n.negotiate(accept, self.default)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k: v for k, v in scope["headers"] if k in (b"cookie", b"accept-language")}
-        language = None
-        if raw_cookie := headers.get(b"cookie"):
-            cookie: SimpleCookie = SimpleCookie()
-            try:
-                cookie.load(raw_cookie.decode("latin-1"))
-            except Exception:
-                cookie = SimpleCookie()
-            if LANGUAGE_COOKIE in cookie:
-                language = i18n.coerce_language(cookie[LANGUAGE_COOKIE].value)
-        if language is None:
-            accept = headers.get(b"accept-language", b"").decode("latin-1")
-            language = i18n.negotiate(accept, self.default)
+        language = self.choose(scope["headers"])
         token = i18n.current_language.set(language)
         scope.setdefault("state", {})["language"] = language
 
-        async def content_language(message: Message) -> None:
+        async def describe_html(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Language", "zh-CN" if language == "zh" else "en")
-                headers.add_vary_header("Accept-Language")
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers.setdefault("Content-Language", i18n.HTML_LANG[language])
+                    headers.add_vary_header("Accept-Language")
+                    headers.add_vary_header("Cookie")
+                    headers.setdefault("Cache-Control", "private, no-cache")
             await send(message)
 
         try:
-            await self.app(scope, receive, content_language)
+            await self.app(scope, receive, describe_html)
         finally:
             i18n.current_language.reset(token)
 

@@ -39,7 +39,7 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 async def home(request: Request) -> Response:
     return render(request, "home.html")
 
@@ -48,7 +48,7 @@ async def home(request: Request) -> Response:
 async def switch_language(
     request: Request,
     lang: Annotated[str, Form(max_length=8)],
-    next: Annotated[str, Form(max_length=2000)] = "/",
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     language = i18n.coerce_language(lang)
     if language is None:
@@ -66,11 +66,13 @@ async def switch_language(
 
 
 @operations.get("/healthz", response_class=PlainTextResponse, summary="Liveness")
+@operations.head("/healthz", include_in_schema=False)
 async def healthz() -> str:
     """Liveness: touches nothing. Also the ceiling page benchmarks compare against."""
     return "ok"
 
 
+@operations.head("/readyz", include_in_schema=False)
 @operations.get(
     "/readyz",
     summary="Readiness",
@@ -94,7 +96,7 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready", "schema": revision})
 
 
-@router.get("/favicon.ico")
+@router.api_route("/favicon.ico", methods=["GET", "HEAD"])
 async def favicon() -> FileResponse:
     """Browsers ask for it whatever the page says; the SVG icon serves them."""
     return FileResponse(

@@ -50,6 +50,8 @@ def build_environment(settings: Settings) -> Environment:
         version=__version__,
         languages=(("zh", "中文"), ("en", "English")),
         current_language=i18n.current_language.get,
+        html_lang=i18n.html_lang,
+        html_langs=i18n.HTML_LANG,
     )
 
     def when(value: datetime, style: str = "medium") -> str:
