@@ -21,6 +21,7 @@ from lms import migrate
 from lms.app import create_app
 from lms.config import Settings
 from lms.db import Database, create_engine_for
+from lms.i18n import current_language
 from tests.support import BACKEND, IN_CI, LiveServer, throwaway_database
 
 # A test that uses one of these runs on each database backend.
@@ -60,6 +61,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped:
         reporter.write_line(f"CI: {len(skipped)} test(s) skipped; under CI that is a failure")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def english_messages() -> Iterator[None]:
+    """Services translate through a context variable; outside a request the tests read
+    English. A request sets its own language, and a test may set Chinese itself."""
+    token = current_language.set("en")
+    yield
+    current_language.reset(token)
 
 
 @pytest.fixture(scope="session")

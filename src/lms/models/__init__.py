@@ -1,8 +1,22 @@
 """Every table, imported here so Alembic's autogenerate and ``alembic check`` see them all."""
 
+from lms.models.accounts import ApiToken, LoginAttempt, PasswordLink, Role, User, UserSession
 from lms.models.audit import AuditEvent
 from lms.models.base import SQLModel
+from lms.models.cohorts import Cohort, CohortMember
 
 metadata = SQLModel.metadata
 
-__all__ = ["AuditEvent", "SQLModel", "metadata"]
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Cohort",
+    "CohortMember",
+    "LoginAttempt",
+    "PasswordLink",
+    "Role",
+    "SQLModel",
+    "User",
+    "UserSession",
+    "metadata",
+]

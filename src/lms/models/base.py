@@ -29,6 +29,11 @@ def timestamp_field(*, index: bool = False) -> Any:
     )
 
 
+def timestamp_type() -> DateTime:
+    """For optional moments: ``Field(default=None, sa_type=timestamp_type())``."""
+    return DateTime(timezone=True)
+
+
 def as_utc(value: datetime) -> datetime:
     """SQLite returns naive datetimes for ``timestamptz``; they were stored in UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+
+from lms.cohorts.roster import decode, parse_roster
+
+HEADER = "username,name,role,email,phone,student_id\n"
+
+
+def test_a_good_roster_keeps_names_exactly() -> None:
+    text = (
+        HEADER + "aygul,ئايگۈل مەمەت,volunteer,,138 0000 0000,2024001\n"
+        "tashi,བཀྲ་ཤིས་སྒྲོལ་མ,volunteer,tashi@example.edu.cn,,\n"
+        "wang.laoshi,王老师,trainer,,,\n\n"
+    )
+    roster = parse_roster(text)
+    assert roster.ok
+    assert [r.name for r in roster.rows] == ["ئايگۈل مەمەت", "བཀྲ་ཤིས་སྒྲོལ་མ", "王老师"]
+    assert [r.role for r in roster.rows] == ["volunteer", "volunteer", "trainer"]
+
+
+def test_bom_and_crlf_from_excel() -> None:
+    data = ("\ufeff" + HEADER + "liming,李明,volunteer,,,\r\n").encode("utf-8")
+    assert parse_roster(decode(data)).ok
+
+
+def test_not_utf8_is_refused() -> None:
+    with pytest.raises(ValueError, match="not UTF-8"):
+        decode((HEADER + "liming,李明,volunteer,,,\n").encode("gb18030"))
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "column"),
+    [
+        ("liming,李明,coordinator,,,\n", 2, "role"),
+        ("liming,,volunteer,,,\n", 2, "name"),
+        ("liming," + "名" * 101 + ",volunteer,,,\n", 2, "name"),
+        ("li ming,李明,volunteer,,,\n", 2, "username"),
+        ("liming,李明,volunteer,bad-mail,,\n", 2, "email"),
+        ("liming,李明,volunteer\n", 2, ""),
+        (
+            "ok1,甲,volunteer,,,\nliming,李明,volunteer,,,\nLiMing,李明二,volunteer,,,\n",
+            4,
+            "username",
+        ),
+    ],
+)
+def test_bad_rows_are_reported_by_line_and_column(body: str, line: int, column: str) -> None:
+    roster = parse_roster(HEADER + body)
+    assert not roster.ok
+    assert (roster.problems[0].line, roster.problems[0].column) == (line, column)
+
+
+@pytest.mark.parametrize("text", ["", "name,username\nx,y\n", HEADER])
+def test_wrong_or_empty_files(text: str) -> None:
+    roster = parse_roster(text)
+    assert not roster.ok
+    assert roster.problems
