@@ -119,6 +119,9 @@ def app(settings: Settings, engine: AsyncEngine, db_session: AsyncSession) -> Fa
 
     @asynccontextmanager
     async def shared_session(*, write: bool) -> AsyncIterator[AsyncSession]:
+        # Keep the test's own setup (a savepoint release) so that a request that rolls
+        # back its work, as refused forms do, does not take the setup with it.
+        await db_session.commit()
         yield db_session
 
     app.state.session_factory = shared_session

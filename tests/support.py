@@ -117,3 +117,25 @@ class LiveServer:
                 self.process.kill()
                 self.process.wait()
         self._log.close()
+
+
+async def form_token(client: httpx.AsyncClient, path: str = "/") -> str:
+    """The CSRF token a page hands out (the client keeps the cookie it comes with)."""
+    from bs4 import BeautifulSoup
+
+    page = await client.get(path)
+    field = BeautifulSoup(page.text, "html.parser").select_one("input[name=csrf_token]")
+    assert field is not None, f"no CSRF token on {path} ({page.status_code})"
+    return str(field["value"])
+
+
+async def sign_in_as(client: httpx.AsyncClient, app: object, session: object, user: object) -> None:
+    """Gives ``client`` a live session of ``user`` (what a successful login sets)."""
+    from itsdangerous import Signer
+
+    from lms.accounts import service as accounts
+    from lms.web.auth import SESSION_COOKIE
+
+    key = await accounts.start_session(session, user=user, user_agent="test", address=None)  # type: ignore[arg-type]
+    signed = Signer(app.state.secret_key, salt="lms.session").sign(key).decode()  # type: ignore[attr-defined]
+    client.cookies.set(SESSION_COOKIE, signed)

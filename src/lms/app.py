@@ -10,6 +10,9 @@ from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from lms import __version__
+from lms.accounts import api as accounts_api
+from lms.accounts import routes as account_pages
+from lms.cohorts import routes as cohort_pages
 from lms.config import Settings
 from lms.db import Database, create_engine_for
 from lms.paths import resource
@@ -59,6 +62,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     errors.install(app)
     app.mount("/static", VersionedStaticFiles(directory=resource("static")), name="static")
     app.include_router(pages.router)
+    app.include_router(account_pages.router)
+    app.include_router(cohort_pages.router)
+    app.include_router(accounts_api.router)
     app.include_router(pages.operations)
 
     # Added innermost first: the last one added wraps all the others.

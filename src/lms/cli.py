@@ -14,6 +14,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from lms.cli_accounts import cohorts_app, users_app
 from lms.config import Settings
 from lms.i18n import current_language
 from lms.migrate import ForeignKeyViolation
@@ -26,6 +27,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(cohorts_app, name="cohorts")
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -27,3 +27,12 @@ class Conflict(LMSError):
 
 class Invalid(LMSError):
     status_code = 422
+
+
+class FormErrors(Invalid):
+    """Field → message, for every field that breaks a rule. Routes with a form show each
+    message next to its field; anywhere else it is a 422 like any ``Invalid``."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()), field=next(iter(errors), None))
+        self.errors = errors

@@ -8,9 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.accounts import service as accounts
 from lms.accounts import throttle
-from lms.accounts.forms import FormErrors
 from lms.audit import service as audit
-from lms.errors import LMSError, NotFound
+from lms.errors import FormErrors, LMSError, NotFound
 from lms.models.accounts import LoginAttempt, Role
 from lms.models.base import utcnow
 from tests.factories import PASSWORD, make_user

@@ -4,10 +4,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.accounts import service as accounts
-from lms.accounts.forms import FormErrors
 from lms.cohorts import service as cohorts
 from lms.cohorts.roster import parse_roster
-from lms.errors import Forbidden, NotFound
+from lms.errors import Forbidden, FormErrors, NotFound
 from lms.models.accounts import Role
 from tests.factories import PASSWORD, make_cohort, make_user
 

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from lms.app import create_app
 from lms.config import Settings
 from lms.web.middleware import LANGUAGE_COOKIE
+from tests.support import form_token
 
 HTMX = {"HX-Request": "true"}
 
@@ -57,7 +58,9 @@ async def test_malformed_accept_language_falls_back_to_the_default(
 
 async def test_switching_language_is_remembered(web_client: httpx.AsyncClient) -> None:
     response = await web_client.post(
-        "/language", data={"lang": "en", "next": "/?a=1"}, headers={"Accept-Language": "zh-CN"}
+        "/language",
+        data={"csrf_token": await form_token(web_client), "lang": "en", "next": "/?a=1"},
+        headers={"Accept-Language": "zh-CN"},
     )
     assert response.status_code == 303
     assert response.headers["Location"] == "/?a=1"
@@ -65,7 +68,9 @@ async def test_switching_language_is_remembered(web_client: httpx.AsyncClient) -
     assert f"{LANGUAGE_COOKIE}=en" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     page = await web_client.get("/", headers={"Accept-Language": "zh-CN"})
     assert soup(page).html["lang"] == "en"  # type: ignore[index]
-    back = await web_client.post("/language", data={"lang": "zh", "next": "/"})
+    back = await web_client.post(
+        "/language", data={"csrf_token": await form_token(web_client), "lang": "zh", "next": "/"}
+    )
     assert back.status_code == 303
     page = await web_client.get("/", headers={"Accept-Language": "en"})
     assert soup(page).html["lang"] == "zh-CN"  # type: ignore[index]
@@ -85,7 +90,9 @@ async def test_switching_language_is_remembered(web_client: httpx.AsyncClient) -
 async def test_language_switch_never_redirects_off_site(
     web_client: httpx.AsyncClient, target: str
 ) -> None:
-    response = await web_client.post("/language", data={"lang": "en", "next": target})
+    response = await web_client.post(
+        "/language", data={"csrf_token": await form_token(web_client), "lang": "en", "next": target}
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
 
@@ -94,7 +101,9 @@ async def test_unknown_language_is_refused_and_nothing_is_set(
     web_client: httpx.AsyncClient,
 ) -> None:
     response = await web_client.post(
-        "/language", data={"lang": "fr", "next": "/"}, headers={"Accept-Language": "zh-CN"}
+        "/language",
+        data={"csrf_token": await form_token(web_client), "lang": "fr", "next": "/"},
+        headers={"Accept-Language": "zh-CN"},
     )
     assert response.status_code == 422
     assert "不支持该语言" in response.text
@@ -191,7 +200,9 @@ async def test_caching_headers(web_client: httpx.AsyncClient) -> None:
 async def test_error_pages_answering_a_post_do_not_send_the_switch_back_there(
     web_client: httpx.AsyncClient,
 ) -> None:
-    response = await web_client.post("/language", data={"lang": "xx", "next": "/"})
+    response = await web_client.post(
+        "/language", data={"csrf_token": await form_token(web_client), "lang": "xx", "next": "/"}
+    )
     assert response.status_code == 422
     assert soup(response).select_one(".lang-switch input[name=next]") is None
 

@@ -15,14 +15,6 @@ PHONE = re.compile(r"\+?[0-9][0-9 -]{4,30}")
 STUDENT_ID_MAX = 40
 
 
-class FormErrors(Exception):
-    """Field → message. Raised by services when input breaks a rule; nothing was changed."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
 def normalise_username(value: str) -> str:
     """Full-width letters and digits (typed on a Chinese keyboard) become ASCII."""
     return unicodedata.normalize("NFKC", value).strip().lower()

@@ -15,7 +15,6 @@ from sqlmodel import col
 
 from lms.accounts import throttle
 from lms.accounts.forms import (
-    FormErrors,
     clean_name,
     email_problem,
     name_problem,
@@ -27,7 +26,7 @@ from lms.accounts.forms import (
 from lms.accounts.passwords import hash_password, password_problem, verify_password
 from lms.accounts.secrets import digest, new_key
 from lms.audit import service as audit
-from lms.errors import Conflict, LMSError, NotFound
+from lms.errors import Conflict, FormErrors, LMSError, NotFound
 from lms.i18n import gettext as _
 from lms.models.accounts import ApiToken, PasswordLink, Role, User, UserSession
 from lms.models.base import as_utc, utcnow

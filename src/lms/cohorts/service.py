@@ -17,11 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from lms.accounts import service as accounts
-from lms.accounts.forms import FormErrors
 from lms.accounts.secrets import new_invite_code, normalise_invite_code
 from lms.audit import service as audit
 from lms.cohorts.roster import Roster, RosterProblem
-from lms.errors import Forbidden, LMSError, NotFound
+from lms.errors import Forbidden, FormErrors, LMSError, NotFound
 from lms.i18n import gettext as _
 from lms.models.accounts import Role, User
 from lms.models.base import utcnow

@@ -14,6 +14,14 @@ from lms.db import get_session
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+async def undo(session: AsyncSession, *keep: object) -> None:
+    """Roll back what a refused form did, then reload the objects the route still shows
+    (a rollback expires them, and an async session cannot lazy-load in a template)."""
+    await session.rollback()
+    for instance in keep:
+        await session.refresh(instance)
+
+
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings

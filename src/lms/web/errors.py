@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from lms.errors import LMSError
+from lms.errors import FormErrors, LMSError
 from lms.i18n import N_, gettext
 from lms.web.templating import is_htmx_fragment_request, render
 
@@ -82,6 +83,22 @@ def error_response(
     )
 
 
+def login_required(request: Request) -> Response:
+    """The API says 401 with a Bearer challenge; a page sends the browser to sign in and
+    brings it back afterwards."""
+    if is_api(request):
+        return JSONResponse(
+            {"detail": gettext(MESSAGES[401])},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    login = "/login?" + urlencode({"next": target}) if target != "/" else "/login"
+    if is_htmx_fragment_request(request):
+        return Response(status_code=401, headers={"HX-Redirect": login})
+    return RedirectResponse(login, status_code=303)
+
+
 def _reason_phrase(status_code: int) -> str | None:
     try:
         return HTTPStatus(status_code).phrase
@@ -106,8 +123,24 @@ async def http_exception(request: Request, exc: Exception) -> Response:
 
 async def lms_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LMSError)
+    from lms.accounts.service import Throttled
+    from lms.web.auth import LoginRequired
+
+    if isinstance(exc, LoginRequired):
+        return login_required(request)
+    if isinstance(exc, Throttled):
+        return error_response(
+            request, 429, exc.message, headers={"Retry-After": str(exc.retry_after)}
+        )
+    if is_api(request) and isinstance(exc, FormErrors):
+        body: Any = {
+            "detail": [
+                {"loc": ["body", field], "msg": message} for field, message in exc.errors.items()
+            ]
+        }
+        return JSONResponse(body, status_code=exc.status_code)
     if is_api(request) and exc.field:
-        body: Any = {"detail": [{"loc": ["body", exc.field], "msg": exc.message}]}
+        body = {"detail": [{"loc": ["body", exc.field], "msg": exc.message}]}
         return JSONResponse(body, status_code=exc.status_code)
     return error_response(request, exc.status_code, exc.message)
 

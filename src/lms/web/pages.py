@@ -6,7 +6,7 @@ import asyncio
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse
 from sqlalchemy import text
 from starlette.responses import JSONResponse, Response
@@ -15,11 +15,15 @@ from lms import i18n
 from lms.i18n import gettext as _
 from lms.migrate import head_revision
 from lms.paths import resource
+from lms.web.auth import optional_user
+from lms.web.csrf import verify_csrf
 from lms.web.errors import error_response
 from lms.web.middleware import LANGUAGE_COOKIE
 from lms.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(
+    include_in_schema=False, dependencies=[Depends(verify_csrf), Depends(optional_user)]
+)
 # Health checks are part of the documented API: load balancers and monitors call them.
 operations = APIRouter(tags=["operations"])
 
@@ -53,15 +57,22 @@ async def switch_language(
     language = i18n.coerce_language(lang)
     if language is None:
         return error_response(request, 422, _("Unknown language."))
-    response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(
-        LANGUAGE_COOKIE,
-        language,
-        max_age=LANGUAGE_COOKIE_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.base_url.startswith("https://"),
+    return set_language_cookie(
+        request, RedirectResponse(safe_next(next), status_code=303), language
     )
+
+
+def set_language_cookie(request: Request, response: Response, language: str) -> Response:
+    """Remember the reader's language (the switch, the profile, signing in)."""
+    if i18n.coerce_language(language):
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=LANGUAGE_COOKIE_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.settings.base_url.startswith("https://"),
+        )
     return response
 
 

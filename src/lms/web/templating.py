@@ -10,16 +10,18 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2_fragments import render_block
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from lms import __version__, i18n
 from lms.config import Settings
+from lms.i18n import N_
 from lms.paths import resource
+from lms.web.csrf import COOKIE, csrf_token
 
 
 @cache
@@ -31,6 +33,20 @@ def static_version(path: str) -> str:
 
 def static_url(path: str) -> str:
     return f"/static/{path}?v={static_version(path)}"
+
+
+class RoleNames:
+    """Role codes to names in the reader's language, looked up when rendered."""
+
+    NAMES: ClassVar[dict[str, str]] = {
+        "volunteer": N_("Volunteer"),
+        "trainer": N_("Trainer"),
+        "coordinator": N_("Coordinator"),
+        "admin": N_("Administrator"),
+    }
+
+    def __getitem__(self, role: str) -> str:
+        return i18n.gettext(self.NAMES[role]) if role in self.NAMES else role
 
 
 def build_environment(settings: Settings) -> Environment:
@@ -52,6 +68,7 @@ def build_environment(settings: Settings) -> Environment:
         current_language=i18n.current_language.get,
         html_lang=i18n.html_lang,
         html_langs=i18n.HTML_LANG,
+        role_names=RoleNames(),
     )
 
     def when(value: datetime, style: str = "medium") -> str:
@@ -83,11 +100,37 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     env: Environment = request.app.state.templates
-    values = {"request": request, **(context or {})}
+    values = {
+        "request": request,
+        "user": getattr(request.state, "viewer", None),
+        "csrf_token": csrf_token(request),
+        **(context or {}),
+    }
     if block is not None and is_htmx_fragment_request(request):
         html = render_block(env, template, block, values)
     else:
         html = env.get_template(template).render(values)
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     response.headers.append("Vary", "HX-Request")
+    set_csrf_cookie(request, response)
     return response
+
+
+def redirect(request: Request, url: str) -> Response:
+    """After a successful form: 303 for a plain form; for htmx, ``HX-Redirect`` so the
+    browser loads the next page itself instead of swapping it into the form."""
+    if request.headers.get("HX-Request") == "true":
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return Response(status_code=303, headers={"Location": url})
+
+
+def set_csrf_cookie(request: Request, response: Response) -> None:
+    if new := getattr(request.state, "new_csrf_cookie", None):
+        response.set_cookie(
+            COOKIE,
+            new,
+            httponly=True,
+            samesite="lax",
+            path="/",
+            secure=request.app.state.settings.base_url.startswith("https://"),
+        )

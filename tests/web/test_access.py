@@ -1,0 +1,174 @@
+"""Who may reach what: every route × every role, anonymous included.
+
+Outcomes: ``ok`` (served, or a form answer such as 303/201/422), ``login`` (a page
+redirects to the login page), ``401`` (the API's Bearer challenge), ``403``, ``404``.
+A route added to the app without a row here fails ``test_every_route_is_in_the_table``.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.routing import Mount
+
+from lms.accounts import service as accounts
+from lms.models.accounts import Role
+from tests.factories import make_cohort, make_user
+from tests.support import form_token, sign_in_as
+
+ROLES = ("anonymous", "volunteer", "trainer", "coordinator", "outsider", "admin")
+PUBLIC = dict.fromkeys(ROLES, "ok")
+SIGNED_IN = {**dict.fromkeys(ROLES, "ok"), "anonymous": "login"}
+STAFF = {**SIGNED_IN, "volunteer": "403"}
+MANAGERS = {**STAFF, "trainer": "403"}
+COHORT_VIEW = {**STAFF, "outsider": "404"}
+COHORT_MANAGE = {**MANAGERS, "outsider": "404"}
+ADMIN = {**dict.fromkeys(ROLES, "403"), "anonymous": "login", "admin": "ok"}
+API = {**dict.fromkeys(ROLES, "ok"), "anonymous": "401"}
+
+# (method, route path, concrete path, form data, expected per role)
+TABLE: list[tuple[str, str, str, dict[str, str], dict[str, str]]] = [
+    ("GET", "/", "/", {}, PUBLIC),
+    ("HEAD", "/", "/", {}, PUBLIC),
+    ("POST", "/language", "/language", {"lang": "en"}, PUBLIC),
+    ("GET", "/healthz", "/healthz", {}, PUBLIC),
+    ("HEAD", "/healthz", "/healthz", {}, PUBLIC),
+    ("GET", "/readyz", "/readyz", {}, PUBLIC),
+    ("HEAD", "/readyz", "/readyz", {}, PUBLIC),
+    ("GET", "/favicon.ico", "/favicon.ico", {}, PUBLIC),
+    ("HEAD", "/favicon.ico", "/favicon.ico", {}, PUBLIC),
+    ("GET", "/docs", "/docs", {}, PUBLIC),
+    ("GET", "/openapi.json", "/openapi.json", {}, PUBLIC),
+    ("HEAD", "/openapi.json", "/openapi.json", {}, PUBLIC),
+    ("GET", "/login", "/login", {}, PUBLIC),
+    ("POST", "/login", "/login", {"username": "nobody", "password": "x"}, PUBLIC),
+    ("POST", "/logout", "/logout", {}, PUBLIC),
+    ("GET", "/register", "/register", {}, PUBLIC),
+    ("POST", "/register", "/register", {"invite_code": "NOPE"}, PUBLIC),
+    ("GET", "/password/{key}", "/password/LINK", {}, PUBLIC),
+    ("POST", "/password/{key}", "/password/LINK", {"password": "x"}, PUBLIC),
+    ("GET", "/profile", "/profile", {}, SIGNED_IN),
+    ("POST", "/profile", "/profile", {"name": "新名字"}, SIGNED_IN),
+    ("POST", "/profile/password", "/profile/password", {"current_password": "x"}, SIGNED_IN),
+    ("POST", "/profile/tokens", "/profile/tokens", {"token_name": "t"}, SIGNED_IN),
+    ("POST", "/profile/tokens/{token_id}/revoke", "/profile/tokens/TOKEN/revoke", {}, SIGNED_IN),
+    ("POST", "/profile/sessions/end-all", "/profile/sessions/end-all", {}, SIGNED_IN),
+    ("GET", "/admin/users", "/admin/users", {}, ADMIN),
+    (
+        "POST",
+        "/admin/users/{username}/active",
+        "/admin/users/vol/active",
+        {"active": "true"},
+        ADMIN,
+    ),
+    ("POST", "/admin/users/{username}/reset-link", "/admin/users/vol/reset-link", {}, ADMIN),
+    ("GET", "/cohorts", "/cohorts", {}, STAFF),
+    ("POST", "/cohorts", "/cohorts", {"code": "NEW-1", "name": "新"}, MANAGERS),
+    ("GET", "/cohorts/{code}", "/cohorts/ACC-1", {}, COHORT_VIEW),
+    ("POST", "/cohorts/{code}/invite", "/cohorts/ACC-1/invite", {"action": "close"}, COHORT_MANAGE),
+    (
+        "POST",
+        "/cohorts/{code}/members",
+        "/cohorts/ACC-1/members",
+        {"username": "added", "name": "新人", "role": "volunteer"},
+        COHORT_MANAGE,
+    ),
+    ("POST", "/cohorts/{code}/roster", "/cohorts/ACC-1/roster", {}, COHORT_MANAGE),
+    (
+        "POST",
+        "/cohorts/{code}/roster/import",
+        "/cohorts/ACC-1/roster/import",
+        {"roster_text": "username,name,role,email,phone,student_id\nrr,甲,volunteer,,,\n"},
+        COHORT_MANAGE,
+    ),
+    ("POST", "/cohorts/{code}/links.csv", "/cohorts/ACC-1/links.csv", {}, COHORT_MANAGE),
+    ("GET", "/api/v1/me", "/api/v1/me", {}, API),
+]
+
+
+def test_every_route_is_in_the_table(app: FastAPI) -> None:
+    covered = {(method, path) for method, path, *_ in TABLE}
+    routes = set()
+    # FastAPI keeps included routers as such; this walks them the way it does itself.
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, Mount):
+            continue  # /static: files anyone may fetch
+        for method in route.methods or ():
+            routes.add((method, route.path))
+    assert len(routes) > 30  # the walk found the routers' routes, not only the app's own
+    assert sorted(routes - covered) == []
+    assert sorted(covered - routes) == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("method", "route", "path", "data", "expected"), TABLE, ids=[f"{m} {r}" for m, r, *_ in TABLE]
+)
+async def test_access(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    role: str,
+    method: str,
+    route: str,
+    path: str,
+    data: dict[str, str],
+    expected: dict[str, str],
+) -> None:
+    cohort = await make_cohort(db_session, code="ACC-1")
+    people = {
+        "volunteer": await make_user(db_session, username="vol", password=None, cohort=cohort),
+        "trainer": await make_user(
+            db_session, username="trn", role=Role.trainer, password=None, cohort=cohort
+        ),
+        "coordinator": await make_user(
+            db_session, username="crd", role=Role.coordinator, password=None, cohort=cohort
+        ),
+        "outsider": await make_user(
+            db_session, username="out", role=Role.coordinator, password=None
+        ),
+        "admin": await make_user(db_session, username="adm", role=Role.admin, password=None),
+    }
+    headers = {}
+    if role != "anonymous":
+        user = people[role]
+        if path.startswith("/api/"):
+            headers["Authorization"] = "Bearer " + await accounts.create_token(
+                db_session, user=user, name="access"
+            )
+        else:
+            await sign_in_as(client, app, db_session, user)
+        if "TOKEN" in path:
+            await accounts.create_token(db_session, user=user, name="mine")
+            (token,) = [
+                t for t in await accounts.list_tokens(db_session, user=user) if t.name == "mine"
+            ]
+            path = path.replace("TOKEN", str(token.id))
+    path = path.replace("TOKEN", "999999")
+    if "LINK" in path:
+        key = await accounts.create_password_link(
+            db_session, user=people["volunteer"], purpose="set", actor=None
+        )
+        path = path.replace("LINK", key)
+    files = None
+    if method == "POST":
+        data = {**data, "csrf_token": await form_token(client, "/")}
+        if route.endswith("/roster"):
+            files = {"file": ("r.csv", b"username,name,role,email,phone,student_id\n", "text/csv")}
+    response = await client.request(method, path, data=data or None, files=files, headers=headers)
+    assert outcome(response) == expected[role], response.text[:300]
+
+
+def outcome(response: httpx.Response) -> str:
+    if response.status_code in (401, 403, 404):
+        return str(response.status_code)
+    location = response.headers.get("Location", "")
+    if response.status_code == 303 and (
+        location == "/login" or location.startswith("/login?next=")
+    ):
+        return "login"
+    assert response.status_code < 500
+    return "ok"
