@@ -35,6 +35,7 @@ catalogues: $(MO)
 
 # Serves the demo on http://127.0.0.1:$(PORT); data under LMS_DATA_DIR (default ./var).
 demo: $(VENV)/.installed catalogues
+	$(BIN)/lms demo
 	$(BIN)/lms serve --port $(PORT)
 
 # Lint, types, then the suite on SQLite; with LMS_TEST_DATABASE_URL set (as .ci/run

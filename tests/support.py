@@ -72,6 +72,7 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
+        self.database_url = database_url
         self.log_path = data_dir.parent / f"server-{self.port}.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
         env.update(
@@ -102,6 +103,26 @@ class LiveServer:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"server did not start in {timeout}s: {self.log()}")
+
+    def lms(self, *args: str, stdin: str | None = None) -> str:
+        """Runs ``lms`` against this server's database; returns the last line of stdout."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+        env.update(
+            LMS_DATA_DIR=str(self.data_dir),
+            LMS_DATABASE_URL=self.database_url,
+            LMS_BASE_URL=self.url,
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "lms", *args],
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().splitlines()[-1]
 
     def log(self) -> str:
         if not self._log.closed:

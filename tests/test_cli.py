@@ -16,7 +16,7 @@ from tests.support import LiveServer, free_port, throwaway_database
 
 
 def run_lms(
-    *args: str, env: dict[str, str], timeout: float = 60
+    *args: str, env: dict[str, str], timeout: float = 60, input_text: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
     return subprocess.run(
@@ -24,6 +24,7 @@ def run_lms(
         env={**clean, **env},
         capture_output=True,
         text=True,
+        input=input_text,
         timeout=timeout,
         check=False,
     )

@@ -33,6 +33,13 @@ app.add_typer(cohorts_app, name="cohorts")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+@app.callback()
+def main() -> None:
+    """Volunteer training and certification LMS."""
+    # Every command speaks the configured default language, from its first message on.
+    load_settings()
+
+
 def fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
@@ -122,6 +129,29 @@ def serve(
         server_header=False,
         log_config=log_config(settings.log_level.upper()),
     )
+
+
+@app.command()
+@operator_errors
+def demo() -> None:
+    """Create the demo cohort and accounts (new random passwords each run) and print them."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from lms.cli_accounts import in_session
+    from lms.demo import COHORT, ensure_demo
+
+    settings = load_settings()
+    prepare(settings)
+    invite, people = in_session(ensure_demo)
+    table = Table(title=f"Demo accounts ({settings.base_url}/login)")
+    for column in ("username", "password", "role", "name"):
+        table.add_column(column)
+    for person in people:
+        table.add_row(person.username, person.password, person.role, person.name)
+    console = Console(highlight=False)
+    console.print(table)
+    console.print(f"Cohort {COHORT}: invite code {invite} ({settings.base_url}/register)")
 
 
 @db_app.command("upgrade")

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
 import httpx
 import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from lms.accounts import service as accounts
-from lms.models.accounts import Role
+from lms.app import create_app
+from lms.config import Settings
+from lms.db import Database
+from lms.models.accounts import Role, UserSession
+from lms.models.base import utcnow
 from lms.web.auth import SESSION_COOKIE
 from tests.factories import PASSWORD, make_cohort, make_user
 from tests.support import form_token, sign_in_as
@@ -153,6 +162,9 @@ async def test_register_with_invite_code(
         ({"password": "12345678", "confirm_password": "12345678"}, "password"),
         ({"confirm_password": "something-else-entirely"}, "confirm_password"),
         ({"name": ""}, "name"),
+        ({"name": "名" * 101}, "name"),
+        ({"username": "u" * 41}, "username"),
+        ({"student_id": "9" * 41}, "student_id"),
     ],
 )
 async def test_bad_registration_changes_nothing(
@@ -315,3 +327,48 @@ async def test_admin_users(
     )
     assert self_off.status_code == 409
     assert (await accounts.get_user(db_session, "root")).is_active
+
+
+async def test_expired_session_is_signed_out(
+    app: FastAPI, client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    user = await make_user(db_session)
+    await sign_in_as(client, app, db_session, user)
+    assert (await client.get("/profile")).status_code == 200
+    past = utcnow() - timedelta(seconds=1)
+    await db_session.execute(update(UserSession).values(expires_at=past))
+    assert (await client.get("/profile")).status_code == 303
+
+
+async def test_tampered_session_cookie_is_anonymous(client: httpx.AsyncClient) -> None:
+    client.cookies.set(SESSION_COOKIE, "forged.value")
+    assert (await client.get("/profile")).status_code == 303
+
+
+async def test_cookies_are_secure_behind_https(
+    db_session: AsyncSession, settings: Settings, engine: AsyncEngine
+) -> None:
+    await make_user(db_session, username="secure")
+    https = settings.model_copy(update={"base_url": "https://lms.example.org"})
+    app = create_app(https, database=Database(engine))
+
+    @asynccontextmanager
+    async def shared(*, write: bool) -> AsyncIterator[AsyncSession]:
+        await db_session.commit()
+        yield db_session
+
+    app.state.session_factory = shared
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://lms.example.org") as c:
+        login_page = await c.get("/login")
+        token = await form_token(c, "/login")
+        response = await c.post(
+            "/login", data={"csrf_token": token, "username": "secure", "password": PASSWORD}
+        )
+    cookies = response.headers.get_list("Set-Cookie")
+    session_cookie = next(c for c in cookies if c.startswith(SESSION_COOKIE))
+    assert "Secure" in session_cookie
+    assert "HttpOnly" in session_cookie
+    (csrf_cookie,) = login_page.headers.get_list("Set-Cookie")
+    assert csrf_cookie.startswith("lms_csrf=")
+    assert "Secure" in csrf_cookie

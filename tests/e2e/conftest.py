@@ -59,5 +59,9 @@ def new_page(browser: Browser) -> Iterator:  # type: ignore[type-arg]
 
 
 def screenshot(page: Page, name: str) -> None:
+    """Saves the page, and checks on the way that nothing overflows it sideways."""
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= width, f"{name}: the page is {overflow}px wide in a {width}px window"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

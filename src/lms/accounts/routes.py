@@ -11,6 +11,7 @@ from lms.accounts import service as accounts
 from lms.accounts import throttle
 from lms.cohorts import service as cohorts
 from lms.errors import FormErrors, LMSError
+from lms.i18n import N_
 from lms.i18n import gettext as _
 from lms.models.accounts import Role
 from lms.web.auth import (
@@ -250,10 +251,10 @@ async def set_password(
 # -- profile -------------------------------------------------------------------------------
 
 SAVED = {
-    "details": "Your details are saved.",
-    "password": "Your password is saved.",
-    "token_revoked": "The token no longer works.",
-    "welcome": "Welcome! Your account is ready.",
+    "details": N_("Your details are saved."),
+    "password": N_("Your password is saved."),
+    "token_revoked": N_("The token no longer works."),
+    "welcome": N_("Welcome! Your account is ready."),
 }
 
 
