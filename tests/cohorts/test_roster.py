@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from lms.cohorts.roster import decode, parse_roster
@@ -56,3 +58,25 @@ def test_wrong_or_empty_files(text: str) -> None:
     roster = parse_roster(text)
     assert not roster.ok
     assert roster.problems
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1", "'+1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("王老师", "王老师"),
+        ("ئايگۈل", "ئايگۈل"),
+    ],
+)
+def test_links_csv_cannot_carry_formulas(name: str, written: str) -> None:
+    import io
+
+    from lms.cohorts.routes import write_links
+    from lms.models.accounts import User
+
+    buffer = io.StringIO()
+    write_links(buffer, [(User(username="u1", name=name, role="volunteer"), "https://x/p/k")])
+    rows = list(csv.reader(io.StringIO(buffer.getvalue())))
+    assert rows[1] == ["u1", written, "https://x/p/k"]

@@ -107,4 +107,10 @@ def test_coordinator_imports_a_roster(
         page.get_by_role("button", name="Download set-password links (CSV)").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert f"dolma-{size},བཀྲ་ཤིས་སྒྲོལ་མ," in text
+    page.goto(live_server.url + "/profile")
+    screenshot(page, f"profile-en-{size}")
+    page.goto(live_server.url + "/cohorts")
+    screenshot(page, f"cohorts-en-{size}")
+    page.goto(live_server.url + "/register")
+    screenshot(page, f"register-en-{size}")
     assert page.console_errors == []

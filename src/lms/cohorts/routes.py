@@ -273,9 +273,20 @@ def links_response(links: list[tuple[accounts.User, str]], code: str) -> Respons
     )
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell Excel will show as text: one starting like a formula gets a leading
+    apostrophe, so a name such as ``=HYPERLINK(...)`` cannot run on the coordinator's PC."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 def write_links(
     stream: io.TextIOBase | io.StringIO, links: list[tuple[accounts.User, str]]
 ) -> None:
     writer = csv.writer(stream)
     writer.writerow(["username", "name", "link"])
-    writer.writerows([user.username, user.name, link] for user, link in links)
+    writer.writerows(
+        [spreadsheet_safe(user.username), spreadsheet_safe(user.name), link] for user, link in links
+    )
