@@ -32,7 +32,6 @@ def upgrade() -> None:
         sa.Column("invite_open", sa.Boolean(), nullable=False),
         sa.Column("invite_max_uses", sa.Integer(), nullable=True),
         sa.Column("invite_uses", sa.Integer(), nullable=False),
-        sa.Column("invite_expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cohort")),
         sa.UniqueConstraint("code", name=op.f("uq_cohort_code")),

@@ -20,7 +20,7 @@ from lms.startup import ensure_secret, prepare_data_dir
 from lms.web import errors, pages
 from lms.web.middleware import (
     LanguageMiddleware,
-    QueryLimitMiddleware,
+    RequestLimitMiddleware,
     RequestLogMiddleware,
     SecurityHeadersMiddleware,
     ServerErrorMiddleware,
@@ -69,7 +69,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     # Added innermost first: the last one added wraps all the others.
     app.add_middleware(
-        QueryLimitMiddleware, limit=settings.max_query_string, render_error=errors.render_error
+        RequestLimitMiddleware,
+        query_limit=settings.max_query_string,
+        body_limit=settings.max_body_bytes,
+        render_error=errors.render_error,
     )
     app.add_middleware(ServerErrorMiddleware, render_error=errors.render_error)
     app.add_middleware(LanguageMiddleware, settings=settings)

@@ -23,6 +23,13 @@ users_app = typer.Typer(help="Accounts: create, tokens, password links.", no_arg
 cohorts_app = typer.Typer(help="Cohorts: create, import rosters.", no_args_is_help=True)
 
 T = TypeVar("T")
+# The role an account takes in a cohort it is created into (an admin helps run it).
+MEMBER_ROLE = {
+    Role.volunteer: "volunteer",
+    Role.trainer: "trainer",
+    Role.coordinator: "coordinator",
+    Role.admin: "coordinator",
+}
 stderr = Console(stderr=True, highlight=False)
 
 
@@ -98,12 +105,9 @@ def create_user(
             password=password,
         )
         if group is not None:
-            member_role = (
-                "volunteer"
-                if role == Role.volunteer
-                else ("trainer" if role == Role.trainer else "coordinator")
+            await cohorts.add_member(
+                session, cohort=group, user=user, role=MEMBER_ROLE[role], actor=None
             )
-            await cohorts.add_member(session, cohort=group, user=user, role=member_role, actor=None)
         link = None
         if password is None:
             key = await accounts.create_password_link(session, user=user, purpose="set", actor=None)
@@ -187,7 +191,7 @@ def import_roster(
     """Import a roster CSV (username,name,role,email,phone,student_id): all rows or none.
     Prints how many people were created."""
     from lms.cli import fail
-    from lms.cohorts.routes import write_links
+    from lms.cohorts.roster import write_links
 
     try:
         roster = parse_roster(decode(file.read_bytes()))
@@ -212,3 +216,23 @@ def import_roster(
             write_links(stream, handed)
         typer.echo(f"wrote {len(handed)} set-password links to {links}")
     typer.echo(count)
+
+
+@cohorts_app.command("add-member")
+def add_member(
+    code: str,
+    username: str,
+    role: Annotated[str, typer.Option(help="volunteer, trainer or coordinator")] = "trainer",
+) -> None:
+    """Put an existing account in a cohort; prints the username."""
+
+    async def work(session: AsyncSession) -> str:
+        cohort = await cohorts.find_cohort(session, code)
+        if cohort is None:
+            raise LMSError(f"there is no cohort {code}")
+        user = await cohorts.add_existing_member(
+            session, cohort=cohort, username=username, role=role, actor=None
+        )
+        return user.username
+
+    typer.echo(in_session(work))

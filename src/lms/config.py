@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     )
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
     max_query_string: int = Field(default=2048, ge=256, le=65_536)
+    max_body_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=64 * 1024,
+        le=1024 * 1024 * 1024,
+        description="Largest request body (uploads included); larger ones get 413.",
+    )
     log_level: str = Field(default="INFO")
 
     @field_validator("database_url")

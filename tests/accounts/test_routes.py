@@ -10,14 +10,14 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from lms.accounts import service as accounts
 from lms.app import create_app
 from lms.config import Settings
 from lms.db import Database
-from lms.models.accounts import Role, UserSession
+from lms.models.accounts import LoginAttempt, Role, UserSession
 from lms.models.base import utcnow
 from lms.web.auth import SESSION_COOKIE
 from tests.factories import PASSWORD, make_cohort, make_user
@@ -92,6 +92,8 @@ async def test_login_without_csrf_is_403_and_records_nothing(
     response = await client.post("/login", data={"username": "liming", "password": PASSWORD})
     assert response.status_code == 403
     assert SESSION_COOKIE not in response.headers.get("Set-Cookie", "")
+    attempts = await db_session.scalar(select(func.count()).select_from(LoginAttempt))
+    assert attempts == 0
 
 
 async def test_eleventh_attempt_is_429(client: httpx.AsyncClient, db_session: AsyncSession) -> None:
@@ -372,3 +374,46 @@ async def test_cookies_are_secure_behind_https(
     (csrf_cookie,) = login_page.headers.get_list("Set-Cookie")
     assert csrf_cookie.startswith("lms_csrf=")
     assert "Secure" in csrf_cookie
+
+
+async def test_wrong_invite_codes_are_counted_per_person(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    """One student's typos block that student, not the classmates on the same address."""
+    code = (await make_cohort(db_session)).invite_code  # the refusals roll back and expire it
+    token = await form_token(client, "/register")
+
+    async def attempt(username: str, code: str) -> int:
+        response = await client.post(
+            "/register",
+            data={
+                "csrf_token": token,
+                "invite_code": code,
+                "username": username,
+                "name": "学生",
+                "password": PASSWORD,
+                "confirm_password": PASSWORD,
+            },
+        )
+        return response.status_code
+
+    assert [await attempt("typo", "WRONG123") for _ in range(10)] == [400] * 10
+    assert await attempt("typo", code) == 429
+    assert await attempt("classmate", code) == 303
+
+
+async def test_admin_search_is_literal(
+    app: FastAPI, client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    admin = await make_user(db_session, role=Role.admin, username="root")
+    await make_user(db_session, username="under_score")
+    await make_user(db_session, username="plain")
+    await sign_in_as(client, app, db_session, admin)
+    page = await client.get("/admin/users?q=_")
+    assert "under_score" in page.text
+    assert "plain" not in page.text
+
+
+async def test_api_401_says_what_to_send(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/me", headers={"Accept-Language": "en"})
+    assert response.json() == {"detail": "Send a valid API token: Authorization: Bearer <token>."}

@@ -164,8 +164,8 @@ async def test_password_links_are_one_time(db_session: AsyncSession) -> None:
     user = await make_user(db_session, password=None)
     old = await accounts.create_password_link(db_session, user=user, purpose="set", actor=None)
     key = await accounts.create_password_link(db_session, user=user, purpose="set", actor=None)
-    with pytest.raises(accounts.LinkExpired):  # a newer link replaced it
-        await accounts.password_link_user(db_session, old)
+    # a slip handed out earlier still works until a link is used
+    assert (await accounts.password_link_user(db_session, old))[0] == user
     with pytest.raises(FormErrors):
         await accounts.use_password_link(db_session, key=key, password="123", confirm="123")
     assert user.password_hash is None
@@ -176,10 +176,37 @@ async def test_password_links_are_one_time(db_session: AsyncSession) -> None:
         )
         == user
     )
-    with pytest.raises(accounts.LinkExpired):
-        await accounts.use_password_link(db_session, key=key, password=PASSWORD, confirm=PASSWORD)
+    for used in (key, old):  # the used one, and every other one, now refuse
+        with pytest.raises(accounts.LinkExpired):
+            await accounts.use_password_link(
+                db_session, key=used, password=PASSWORD, confirm=PASSWORD
+            )
     events = await audit.history(db_session, object_type="user", object_id=user.id or 0)
     assert "user.password_set" in [e.action for e in events]
+
+
+async def test_a_reset_link_retires_older_ones_and_signs_out_everywhere(
+    db_session: AsyncSession,
+) -> None:
+    user = await make_user(db_session)
+    browser = await accounts.start_session(db_session, user=user, user_agent="x", address=None)
+    first = await accounts.create_password_link(db_session, user=user, purpose="reset", actor=None)
+    second = await accounts.create_password_link(db_session, user=user, purpose="reset", actor=None)
+    with pytest.raises(accounts.LinkExpired):
+        await accounts.password_link_user(db_session, first)
+    await accounts.use_password_link(
+        db_session, key=second, password="brand-new-river-88", confirm="brand-new-river-88"
+    )
+    assert await accounts.session_user(db_session, browser) is None
+
+
+async def test_links_for_many_people_in_one_go(db_session: AsyncSession) -> None:
+    people = [await make_user(db_session, password=None) for _ in range(30)]
+    made = await accounts.create_password_links(db_session, users=people, purpose="set", actor=None)
+    assert [u for u, _k in made] == people
+    assert len({k for _u, k in made}) == 30
+    for user, key in made[:3]:
+        assert (await accounts.password_link_user(db_session, key))[0] == user
 
 
 async def test_change_password(db_session: AsyncSession) -> None:

@@ -73,10 +73,16 @@ def test_wrong_or_empty_files(text: str) -> None:
 def test_links_csv_cannot_carry_formulas(name: str, written: str) -> None:
     import io
 
-    from lms.cohorts.routes import write_links
+    from lms.cohorts.roster import write_links
     from lms.models.accounts import User
 
     buffer = io.StringIO()
     write_links(buffer, [(User(username="u1", name=name, role="volunteer"), "https://x/p/k")])
     rows = list(csv.reader(io.StringIO(buffer.getvalue())))
     assert rows[1] == ["u1", written, "https://x/p/k"]
+
+
+def test_a_row_with_a_multiline_cell_is_reported_where_it_starts() -> None:
+    text = HEADER + 'ok1,甲,volunteer,,,\nbad,"two\nlines",chief,,,\n'
+    roster = parse_roster(text)
+    assert [(p.line, p.column) for p in roster.problems] == [(3, "name"), (3, "role")]

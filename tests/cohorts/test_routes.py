@@ -132,6 +132,13 @@ async def test_bad_rosters_import_nothing(
     assert response.status_code == status
     assert message in response.text
     assert await accounts.find_user(db_session, "a1") is None
+    if status == 422 and filename.endswith(".csv"):  # and straight to the import: refused too
+        text = content.decode("utf-8", errors="replace")
+        imported = await client.post(
+            "/cohorts/QH-2/roster/import", data={"csrf_token": token, "roster_text": text}
+        )
+        assert imported.status_code == 422
+        assert await accounts.find_user(db_session, "a1") is None
 
 
 async def test_tampered_roster_is_checked_again_on_import(

@@ -88,8 +88,9 @@ async def test_bad_invite_codes_create_nobody(db_session: AsyncSession, state: s
     elif state == "closed":
         await cohorts.set_invite(db_session, cohort=cohort, action="close", actor=admin)
     else:
-        await cohorts.set_invite(db_session, cohort=cohort, action="new", actor=admin, max_uses=0)
+        await cohorts.set_invite(db_session, cohort=cohort, action="new", actor=admin, max_uses=1)
         code = cohort.invite_code
+        await cohorts.claim_invite(db_session, invite_code=code)  # the one use, taken
     with pytest.raises(cohorts.InviteRefused):
         await cohorts.register(
             db_session,
@@ -134,3 +135,65 @@ async def test_roster_import_and_links(db_session: AsyncSession) -> None:
     await accounts.use_password_link(db_session, key=key, password=PASSWORD, confirm=PASSWORD)
     again = await cohorts.password_links(db_session, cohort=cohort, base_url="http://x", actor=None)
     assert [u.username for u, _ in again] == ["teacher2"]
+
+
+@pytest.mark.parametrize("max_uses", [0, -5, 100_001])
+async def test_invite_limit_must_be_a_positive_number(
+    db_session: AsyncSession, max_uses: int
+) -> None:
+    cohort = await make_cohort(db_session)
+    admin = await make_user(db_session, role=Role.admin)
+    old = cohort.invite_code
+    with pytest.raises(FormErrors):
+        await cohorts.set_invite(
+            db_session, cohort=cohort, action="new", actor=admin, max_uses=max_uses
+        )
+    assert cohort.invite_code == old
+
+
+async def test_add_existing_member(db_session: AsyncSession) -> None:
+    cohort = await make_cohort(db_session)
+    coordinator = await make_user(db_session, role=Role.coordinator, username="newcoord")
+    volunteer = await make_user(db_session, username="mover")
+    admin = await make_user(db_session, role=Role.admin)
+    await cohorts.add_existing_member(
+        db_session, cohort=cohort, username="NewCoord", role="coordinator", actor=admin
+    )
+    assert await cohorts.membership(db_session, cohort=cohort, user=coordinator) == "coordinator"
+    bad = [
+        ("mover", "coordinator", "member_role"),
+        ("ghost", "trainer", "username"),
+        ("newcoord", "trainer", "username"),
+        ("mover", "boss", "member_role"),
+    ]
+    for username, role, field in bad:
+        with pytest.raises(FormErrors) as caught:
+            await cohorts.add_existing_member(
+                db_session, cohort=cohort, username=username, role=role, actor=admin
+            )
+        assert field in caught.value.errors, (username, role)
+    assert await cohorts.membership(db_session, cohort=cohort, user=volunteer) is None
+
+
+async def test_roster_import_of_many_rows_is_a_few_statements(db_session: AsyncSession) -> None:
+    from sqlalchemy import event
+
+    cohort = await make_cohort(db_session)
+    rows = "".join(f"bulk{i},学生{i},volunteer,,,20240{i:03d}\n" for i in range(300))
+    roster = parse_roster(HEADER + rows)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sync_engine = db_session.bind.engine.sync_engine  # type: ignore[union-attr]
+    event.listen(sync_engine, "before_cursor_execute", count)
+    try:
+        created = await cohorts.import_roster(db_session, cohort=cohort, roster=roster, actor=None)
+        links = await cohorts.password_links(
+            db_session, cohort=cohort, base_url="http://x", actor=None, only=created
+        )
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", count)
+    assert len(created) == len(links) == 300
+    assert len(statements) < 60, len(statements)  # not several per row

@@ -76,6 +76,13 @@ TABLE: list[tuple[str, str, str, dict[str, str], dict[str, str]]] = [
         {"username": "added", "name": "新人", "role": "volunteer"},
         COHORT_MANAGE,
     ),
+    (
+        "POST",
+        "/cohorts/{code}/members/existing",
+        "/cohorts/ACC-1/members/existing",
+        {"existing_username": "out", "member_role": "coordinator"},
+        COHORT_MANAGE,
+    ),
     ("POST", "/cohorts/{code}/roster", "/cohorts/ACC-1/roster", {}, COHORT_MANAGE),
     (
         "POST",
@@ -172,3 +179,62 @@ def outcome(response: httpx.Response) -> str:
         return "login"
     assert response.status_code < 500
     return "ok"
+
+
+TABLES = (
+    "user_account",
+    "user_session",
+    "api_token",
+    "password_link",
+    "login_attempt",
+    "cohort",
+    "cohort_member",
+    "audit_event",
+)
+
+
+async def row_counts(session: AsyncSession) -> dict[str, int]:
+    from sqlalchemy import text
+
+    return {
+        table: int((await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
+        for table in TABLES
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "path", "data", "expected"),
+    [row for row in TABLE if row[0] == "POST"],
+    ids=[r for m, r, *_ in TABLE if m == "POST"],
+)
+@pytest.mark.parametrize("token", ["missing", "wrong"])
+async def test_every_form_refuses_a_post_without_its_csrf_token(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    token: str,
+    method: str,
+    route: str,
+    path: str,
+    data: dict[str, str],
+    expected: dict[str, str],
+) -> None:
+    """As the admin, who may reach every form: 403, and not one row changed."""
+    cohort = await make_cohort(db_session, code="ACC-1")
+    admin = await make_user(db_session, username="adm", role=Role.admin, password=None)
+    await make_user(db_session, username="vol", password=None, cohort=cohort)
+    await make_user(db_session, username="out", role=Role.coordinator, password=None)
+    await sign_in_as(client, app, db_session, admin)
+    (token_row,) = [await accounts.create_token(db_session, user=admin, name="mine")]
+    del token_row
+    (mine,) = await accounts.list_tokens(db_session, user=admin)
+    key = await accounts.create_password_link(db_session, user=admin, purpose="set", actor=None)
+    path = path.replace("TOKEN", str(mine.id)).replace("LINK", key)
+    await form_token(client, "/")  # the browser has its CSRF cookie
+    before = await row_counts(db_session)
+    payload = dict(data)
+    if token == "wrong":
+        payload["csrf_token"] = "0" * 64
+    response = await client.post(path, data=payload or {"x": "1"})
+    assert response.status_code == 403, response.text[:200]
+    assert await row_counts(db_session) == before

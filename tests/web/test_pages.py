@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -392,11 +393,11 @@ async def test_refusals_are_403_pages_in_both_languages(web_settings: Settings) 
         api = await client.post("/api/v1/thing")
     assert zh.status_code == en.status_code == fragment.status_code == 403
     assert soup(zh).h1.text == "无权操作"  # type: ignore[union-attr]
-    assert "您的账号没有权限执行此操作" in zh.text
+    assert "你的账号没有权限执行此操作" in zh.text
     assert soup(en).h1.text == "Not allowed"  # type: ignore[union-attr]
     assert "Your account may not do this." in en.text
     assert "<html" not in fragment.text
-    assert "您的账号没有权限执行此操作" in fragment.text
+    assert "你的账号没有权限执行此操作" in fragment.text
     assert api.status_code == 422
     assert api.json() == {"detail": [{"loc": ["body", "hours"], "msg": "hours must be positive"}]}
 
@@ -426,3 +427,24 @@ async def test_request_log_cannot_be_forged_through_the_path(
     assert "\n" not in line
     assert "\x1b" not in line
     assert "/abc\\x0a2026-01-01 INFO lms.request: FAKE\\x1b[31m 404" in line
+
+
+async def test_over_large_bodies_are_413_before_anything_reads_them(
+    web_settings: Settings,
+) -> None:
+    app = create_app(web_settings.model_copy(update={"max_body_bytes": 64 * 1024}))
+    transport = httpx.ASGITransport(app=app)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        declared = await client.post("/language", content=b"x" * (65 * 1024), headers=form)
+
+        async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it comes
+            for _ in range(20):
+                yield b"y" * 8192
+
+        streamed = await client.post("/language", content=chunks(), headers=form)
+        small = await client.post("/language", data={"lang": "en"})
+    await app.state.database.dispose()
+    assert declared.status_code == 413
+    assert streamed.status_code == 413
+    assert small.status_code == 403  # reaches the CSRF check as usual

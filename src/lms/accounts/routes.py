@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from lms.accounts import service as accounts
 from lms.accounts import throttle
+from lms.accounts.forms import normalise_username
 from lms.cohorts import service as cohorts
 from lms.errors import FormErrors, LMSError
 from lms.i18n import N_
@@ -24,19 +25,13 @@ from lms.web.auth import (
     session_signer,
 )
 from lms.web.csrf import verify_csrf
-from lms.web.deps import SessionDep, undo
+from lms.web.deps import FormField, SessionDep, undo
 from lms.web.pages import safe_next, set_language_cookie
 from lms.web.templating import redirect, render
 
 router = APIRouter(
     include_in_schema=False, dependencies=[Depends(verify_csrf), Depends(optional_user)]
 )
-
-# Generous hard caps against huge posts; the services give the real limits, next to
-# the field. Empty fields reach the services too, so the message is theirs.
-Text = Annotated[str, Form(max_length=1000)]
-Secret = Annotated[str, Form(max_length=1000)]
-Optional = Annotated[str, Form(max_length=1000)]
 
 
 def client_address(request: Request) -> str:
@@ -91,30 +86,17 @@ async def login_page(
 async def login(
     request: Request,
     session: SessionDep,
-    username: Text = "",
-    password: Secret = "",
-    next: Optional = "/",
+    username: FormField = "",
+    password: FormField = "",
+    next: FormField = "/",
 ) -> Response:
     try:
         user = await accounts.authenticate(
             session, username=username, password=password, address=client_address(request)
         )
-    except accounts.Throttled as refused:
-        return render(
-            request,
-            "accounts/login.html",
-            {
-                "next": safe_next(next),
-                "username": username,
-                "error": refused.message,
-                "notice": None,
-            },
-            block="form",
-            status_code=429,
-            headers={"Retry-After": str(refused.retry_after)},
-        )
     except LMSError as refused:
-        # The failure was recorded for throttling: answer without raising, so it commits.
+        # A failure was recorded for throttling: answer without raising, so it commits.
+        wait = refused.retry_after if isinstance(refused, accounts.Throttled) else 0
         return render(
             request,
             "accounts/login.html",
@@ -125,7 +107,8 @@ async def login(
                 "notice": None,
             },
             block="form",
-            status_code=400,
+            status_code=429 if wait else 400,
+            headers={"Retry-After": str(wait)} if wait else None,
         )
     return await sign_in(request, session, user, next)
 
@@ -153,12 +136,12 @@ async def register_page(request: Request, invite: str = "") -> Response:
 async def register(
     request: Request,
     session: SessionDep,
-    invite_code: Text = "",
-    username: Text = "",
-    name: Text = "",
-    password: Secret = "",
-    confirm_password: Secret = "",
-    student_id: Optional = "",
+    invite_code: FormField = "",
+    username: FormField = "",
+    name: FormField = "",
+    password: FormField = "",
+    confirm_password: FormField = "",
+    student_id: FormField = "",
 ) -> Response:
     address = client_address(request)
     values = {
@@ -167,9 +150,8 @@ async def register(
         "name": name,
         "student_id": student_id,
     }
-    wait = await throttle.seconds_blocked(
-        session, username=throttle.INVITE_USERNAME, address=address
-    )
+    invite_key = throttle.invite_key(normalise_username(username))
+    wait = await throttle.seconds_blocked(session, username=invite_key, address=address)
     if wait:
         return render(
             request,
@@ -197,7 +179,7 @@ async def register(
         )
     except cohorts.InviteRefused as refused:
         await undo(session)
-        await throttle.record_failure(session, username=throttle.INVITE_USERNAME, address=address)
+        await throttle.record_failure(session, username=invite_key, address=address)
         errors = {"invite_code": refused.message}
     except FormErrors as refused:
         await undo(session)
@@ -228,8 +210,8 @@ async def set_password(
     request: Request,
     session: SessionDep,
     key: str,
-    password: Secret = "",
-    confirm_password: Secret = "",
+    password: FormField = "",
+    confirm_password: FormField = "",
 ) -> Response:
     try:
         user = await accounts.use_password_link(
@@ -281,7 +263,7 @@ async def update_profile(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    name: Text = "",
+    name: FormField = "",
     language: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     try:
@@ -302,9 +284,9 @@ async def change_password(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    current_password: Secret = "",
-    new_password: Secret = "",
-    confirm_password: Secret = "",
+    current_password: FormField = "",
+    new_password: FormField = "",
+    confirm_password: FormField = "",
 ) -> Response:
     try:
         await accounts.change_password(

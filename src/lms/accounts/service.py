@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -122,8 +123,12 @@ async def create_user(
         student_id=cleaned.student_id or None,
         password_hash=await hash_password(password) if password is not None else None,
     )
-    session.add(user)
-    await session.flush()
+    try:
+        async with session.begin_nested():  # a lost race on the username undoes only this
+            session.add(user)
+            await session.flush()
+    except IntegrityError:
+        raise FormErrors({"username": _("This username is taken.")}) from None
     await audit.record(
         session,
         actor=actor,
@@ -169,6 +174,12 @@ async def start_session(
     """A new browser session; returns the key for the cookie (only its hash is kept)."""
     key = new_key()
     now = utcnow()
+    await session.execute(  # the table keeps only what can still matter
+        delete(UserSession).where(
+            col(UserSession.user_id) == user.id,
+            col(UserSession.expires_at) < now - SESSION_LIFETIME,
+        )
+    )
     session.add(
         UserSession(
             user_id=user.id or 0,
@@ -214,13 +225,18 @@ async def end_session(session: AsyncSession, key: str) -> None:
     )
 
 
-async def end_all_sessions(session: AsyncSession, *, user: User) -> int:
-    """Log out everywhere: every browser of this user must sign in again."""
+async def _revoke_sessions(session: AsyncSession, *, user_id: int | None) -> int:
     result = await session.execute(
         update(UserSession)
-        .where(col(UserSession.user_id) == user.id, col(UserSession.revoked_at).is_(None))
+        .where(col(UserSession.user_id) == user_id, col(UserSession.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def end_all_sessions(session: AsyncSession, *, user: User) -> int:
+    """Log out everywhere: every browser of this user must sign in again."""
+    ended = await _revoke_sessions(session, user_id=user.id)
     await audit.record(
         session,
         actor=user,
@@ -228,7 +244,7 @@ async def end_all_sessions(session: AsyncSession, *, user: User) -> int:
         object_type="user",
         object_id=user.id or 0,
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return ended
 
 
 async def active_session_count(session: AsyncSession, *, user: User) -> int:
@@ -269,36 +285,65 @@ async def change_password(
     )
 
 
+async def create_password_links(
+    session: AsyncSession, *, users: Sequence[User], purpose: str, actor: User | None
+) -> list[tuple[User, str]]:
+    """One-time keys for ``/password/<key>``, in a few statements however many users.
+
+    A new reset link retires the user's older unused links (someone may have seen them);
+    a new set-password link leaves earlier ones working until used or expired, so slips a
+    coordinator already handed out stay good. Using any link retires the others."""
+    now = utcnow()
+    ids = [user.id for user in users]
+    if purpose == "reset":
+        for chunk in _chunks(ids):
+            await session.execute(
+                update(PasswordLink)
+                .where(col(PasswordLink.user_id).in_(chunk), col(PasswordLink.used_at).is_(None))
+                .values(used_at=now)
+            )
+    made = [(user, new_key()) for user in users]
+    if not made:
+        return made
+    await session.execute(
+        insert(PasswordLink),
+        [
+            {
+                "user_id": user.id,
+                "purpose": purpose,
+                "token_hash": digest(key),
+                "created_at": now,
+                "expires_at": now + LINK_LIFETIME[purpose],
+            }
+            for user, key in made
+        ],
+    )
+    await audit.record_many(
+        session,
+        [
+            audit.entry(
+                actor=actor,
+                action=f"user.password_link_{purpose}",
+                object_type="user",
+                object_id=user.id or 0,
+            )
+            for user, _key in made
+        ],
+    )
+    return made
+
+
 async def create_password_link(
     session: AsyncSession, *, user: User, purpose: str, actor: User | None
 ) -> str:
-    """A one-time key for ``/password/<key>``. Older unused links of the user stop
-    working, so only the newest one handed out is valid."""
-    now = utcnow()
-    await session.execute(
-        update(PasswordLink)
-        .where(col(PasswordLink.user_id) == user.id, col(PasswordLink.used_at).is_(None))
-        .values(used_at=now)
-    )
-    key = new_key()
-    session.add(
-        PasswordLink(
-            user_id=user.id or 0,
-            purpose=purpose,
-            token_hash=digest(key),
-            created_at=now,
-            expires_at=now + LINK_LIFETIME[purpose],
-        )
-    )
-    await session.flush()
-    await audit.record(
-        session,
-        actor=actor,
-        action=f"user.password_link_{purpose}",
-        object_type="user",
-        object_id=user.id or 0,
+    ((_user, key),) = await create_password_links(
+        session, users=[user], purpose=purpose, actor=actor
     )
     return key
+
+
+def _chunks(values: list[int | None], size: int = 500) -> list[list[int | None]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 async def password_link_user(session: AsyncSession, key: str) -> tuple[User, PasswordLink]:
@@ -335,6 +380,12 @@ async def use_password_link(
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(_("This link was used a moment ago."))
+    await session.execute(
+        update(PasswordLink)
+        .where(col(PasswordLink.user_id) == user.id, col(PasswordLink.used_at).is_(None))
+        .values(used_at=utcnow())
+    )
+    await _revoke_sessions(session, user_id=user.id)
     user.password_hash = await hash_password(password)
     await audit.record(
         session,
@@ -377,11 +428,7 @@ async def set_active(session: AsyncSession, *, user: User, active: bool, actor: 
         raise Conflict(_("You cannot switch off your own account."))
     user.is_active = active
     if not active:
-        await session.execute(
-            update(UserSession)
-            .where(col(UserSession.user_id) == user.id, col(UserSession.revoked_at).is_(None))
-            .values(revoked_at=utcnow())
-        )
+        await _revoke_sessions(session, user_id=user.id)
     await audit.record(
         session,
         actor=actor,
@@ -396,11 +443,11 @@ async def list_users(
 ) -> tuple[Sequence[User], int]:
     query = select(User)
     if search:
-        like = f"%{search.strip().lower()}%"
+        text = search.strip().lower()  # matched literally: % and _ are not wildcards
         query = query.where(
-            col(User.username).like(like)
-            | func.lower(col(User.name)).like(like)
-            | func.lower(func.coalesce(col(User.student_id), "")).like(like)
+            col(User.username).contains(text, autoescape=True)
+            | func.lower(col(User.name)).contains(text, autoescape=True)
+            | func.lower(func.coalesce(col(User.student_id), "")).contains(text, autoescape=True)
         )
     if role:
         query = query.where(col(User.role) == role)

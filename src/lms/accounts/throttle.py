@@ -20,7 +20,13 @@ from lms.models.base import as_utc, utcnow
 WINDOW = timedelta(minutes=15)
 PAIR_LIMIT = 10
 ADDRESS_LIMIT = 50
-INVITE_USERNAME = "#invite"  # failed invite codes count against the address too
+
+
+def invite_key(username: str) -> str:
+    """Wrong invite codes are counted per address and typed username: a class registering
+    together from one campus address is not blocked by one student's typos, and someone
+    trying many codes still meets the limit for the address."""
+    return f"#invite:{username}"[:40]
 
 
 async def seconds_blocked(
@@ -50,7 +56,14 @@ def _wait(oldest: datetime, now: datetime) -> int:
 
 
 async def record_failure(session: AsyncSession, *, username: str, address: str) -> None:
-    session.add(LoginAttempt(username=username, address=address))
+    now = utcnow()
+    # Attempts older than the window count for nothing; this address's go as it fails.
+    await session.execute(
+        delete(LoginAttempt).where(
+            col(LoginAttempt.address) == address, col(LoginAttempt.at) < now - WINDOW
+        )
+    )
+    session.add(LoginAttempt(username=username, address=address, at=now))
     await session.flush()
 
 

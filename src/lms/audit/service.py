@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -17,6 +17,36 @@ SYSTEM = "system"
 class Actor(Protocol):
     id: int | None
     username: str
+
+
+def entry(
+    *,
+    actor: Actor | None,
+    action: str,
+    object_type: str,
+    object_id: int | str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> AuditEvent:
+    """An event not yet added; for services that write many rows at once (add_all)."""
+    return AuditEvent(
+        actor_id=actor.id if actor else None,
+        actor_name=actor.username if actor else SYSTEM,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+async def record_many(session: AsyncSession, entries: Sequence[AuditEvent]) -> None:
+    """Many events in one executemany statement (imports, bulk links)."""
+    if entries:
+        rows = [event.model_dump(exclude={"id"}) for event in entries]
+        await session.execute(insert(AuditEvent), rows)
 
 
 async def record(
@@ -32,12 +62,11 @@ async def record(
 ) -> AuditEvent:
     """Append one event in the caller's transaction: it is kept exactly when the change it
     describes is. ``actor`` None means the system (a CLI run, a background job)."""
-    event = AuditEvent(
-        actor_id=actor.id if actor else None,
-        actor_name=actor.username if actor else SYSTEM,
+    event = entry(
+        actor=actor,
         action=action,
         object_type=object_type,
-        object_id=str(object_id),
+        object_id=object_id,
         before=before,
         after=after,
         reason=reason,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from lms.accounts.forms import (
     clean_name,
@@ -17,6 +19,7 @@ from lms.accounts.forms import (
     username_problem,
 )
 from lms.i18n import gettext as _
+from lms.models.accounts import User
 
 COLUMNS = ("username", "name", "role", "email", "phone", "student_id")
 ROLES = ("volunteer", "trainer")
@@ -50,6 +53,24 @@ class Roster:
     @property
     def ok(self) -> bool:
         return not self.problems and bool(self.rows)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell Excel will show as text: one starting like a formula gets a leading
+    apostrophe, so a name such as ``=HYPERLINK(...)`` cannot run on the coordinator's PC."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def write_links(stream: TextIO, links: Sequence[tuple[User, str]]) -> None:
+    """The set-password links a coordinator hands out, as CSV (the caller adds the BOM)."""
+    writer = csv.writer(stream)
+    writer.writerow(["username", "name", "link"])
+    writer.writerows(
+        [spreadsheet_safe(user.username), spreadsheet_safe(user.name), link] for user, link in links
+    )
 
 
 def decode(data: bytes) -> str:
@@ -88,9 +109,10 @@ def parse_roster(text: str) -> Roster:
         )
         return roster
     seen: dict[str, int] = {}
+    ended = reader.line_num  # a quoted cell may span lines: report where the row starts
     try:
         for cells in reader:
-            line = reader.line_num
+            line, ended = ended + 1, reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue  # blank lines, as spreadsheets leave at the end
             if len(roster.rows) >= MAX_ROWS:

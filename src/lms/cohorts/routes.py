@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request, UploadFile
 from starlette.responses import Response
 
 from lms.accounts import service as accounts
 from lms.cohorts import service as cohorts
-from lms.cohorts.roster import MAX_BYTES, Roster, RosterProblem, decode, parse_roster
+from lms.cohorts.roster import (
+    MAX_BYTES,
+    Roster,
+    RosterProblem,
+    decode,
+    parse_roster,
+    write_links,
+)
 from lms.errors import FormErrors
 from lms.i18n import gettext as _
 from lms.models.accounts import Role
 from lms.models.cohorts import Cohort
 from lms.web.auth import ManagerUser, StaffUser, optional_user
 from lms.web.csrf import verify_csrf
-from lms.web.deps import SessionDep, undo
+from lms.web.deps import FormField, SessionDep, undo
 from lms.web.errors import error_response
 from lms.web.templating import redirect, render
 
@@ -26,10 +32,6 @@ router = APIRouter(
     include_in_schema=False, dependencies=[Depends(verify_csrf), Depends(optional_user)]
 )
 
-# Generous hard caps against huge posts; the services give the real limits, next to
-# the field. Empty fields reach the services too, so the message is theirs.
-Text = Annotated[str, Form(max_length=1000)]
-Optional = Annotated[str, Form(max_length=1000)]
 CSV_TYPES = {
     "text/csv",
     "application/csv",
@@ -40,13 +42,22 @@ CSV_TYPES = {
 }
 
 
+MEMBERS_PER_PAGE = 100
+
+
 async def detail_context(
-    session: SessionDep, cohort: Cohort, user: accounts.User, **extra: object
+    session: SessionDep, cohort: Cohort, user: accounts.User, page: int = 1, **extra: object
 ) -> dict[str, object]:
     role = await cohorts.membership(session, cohort=cohort, user=user)
+    total = await cohorts.member_count(session, cohort=cohort)
     return {
         "cohort": cohort,
-        "members": await cohorts.members(session, cohort=cohort),
+        "members": await cohorts.members(
+            session, cohort=cohort, limit=MEMBERS_PER_PAGE, offset=(page - 1) * MEMBERS_PER_PAGE
+        ),
+        "member_total": total,
+        "page": page,
+        "pages": max(1, -(-total // MEMBERS_PER_PAGE)),
         "pending": await cohorts.pending_links(session, cohort=cohort),
         "can_manage": user.role == Role.admin or role == "coordinator",
         "errors": {},
@@ -78,9 +89,9 @@ async def create_cohort(
     request: Request,
     session: SessionDep,
     user: ManagerUser,
-    code: Text = "",
-    name: Text = "",
-    pathway: Optional = "",
+    code: FormField = "",
+    name: FormField = "",
+    pathway: FormField = "",
 ) -> Response:
     try:
         cohort = await cohorts.create_cohort(
@@ -105,7 +116,12 @@ async def create_cohort(
 
 @router.get("/cohorts/{code}")
 async def cohort_detail(
-    request: Request, session: SessionDep, user: StaffUser, code: str, imported: int = 0
+    request: Request,
+    session: SessionDep,
+    user: StaffUser,
+    code: str,
+    imported: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     cohort = await cohorts.cohort_for(session, code=code, user=user)
     notice = (
@@ -114,7 +130,10 @@ async def cohort_detail(
         else None
     )
     return render(
-        request, "cohorts/detail.html", await detail_context(session, cohort, user, notice=notice)
+        request,
+        "cohorts/detail.html",
+        await detail_context(session, cohort, user, page=page, notice=notice),
+        block="members",
     )
 
 
@@ -125,12 +144,52 @@ async def invite(
     user: ManagerUser,
     code: str,
     action: Annotated[str, Form(max_length=10)],
-    max_uses: Annotated[str, Form(max_length=6)] = "",
+    max_uses: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     cohort = await cohorts.cohort_for(session, code=code, user=user, manage=True)
-    limit = int(max_uses) if max_uses.strip().isdigit() else None
-    await cohorts.set_invite(session, cohort=cohort, action=action, actor=user, max_uses=limit)
+    text = max_uses.strip()
+    if text and not text.isdigit():
+        raise FormErrors({"max_uses": _("Leave empty for no limit, or enter a number from 1.")})
+    await cohorts.set_invite(
+        session, cohort=cohort, action=action, actor=user, max_uses=int(text) if text else None
+    )
     return redirect(request, f"/cohorts/{cohort.code}#invite")
+
+
+@router.post("/cohorts/{code}/members/existing")
+async def add_existing(
+    request: Request,
+    session: SessionDep,
+    user: ManagerUser,
+    code: str,
+    existing_username: FormField = "",
+    member_role: Annotated[str, Form(max_length=20)] = "trainer",
+) -> Response:
+    """Puts an existing account in the cohort (its coordinators and trainers, mostly)."""
+    cohort = await cohorts.cohort_for(session, code=code, user=user, manage=True)
+    try:
+        await cohorts.add_existing_member(
+            session, cohort=cohort, username=existing_username, role=member_role, actor=user
+        )
+    except FormErrors as refused:
+        await undo(session, user, cohort)
+        return render(
+            request,
+            "cohorts/detail.html",
+            await detail_context(
+                session,
+                cohort,
+                user,
+                errors={
+                    ("existing_username" if k == "username" else k): v
+                    for k, v in refused.errors.items()
+                },
+                values={"existing_username": existing_username, "member_role": member_role},
+            ),
+            block="existing_form",
+            status_code=422,
+        )
+    return redirect(request, f"/cohorts/{cohort.code}")
 
 
 @router.post("/cohorts/{code}/members")
@@ -139,12 +198,12 @@ async def add_person(
     session: SessionDep,
     user: ManagerUser,
     code: str,
-    username: Text = "",
-    name: Text = "",
+    username: FormField = "",
+    name: FormField = "",
     role: Annotated[str, Form(max_length=20)] = "volunteer",
-    email: Optional = "",
-    phone: Optional = "",
-    student_id: Optional = "",
+    email: FormField = "",
+    phone: FormField = "",
+    student_id: FormField = "",
 ) -> Response:
     cohort = await cohorts.cohort_for(session, code=code, user=user, manage=True)
     values = {
@@ -251,8 +310,8 @@ async def roster_import(
 async def links_csv(
     request: Request, session: SessionDep, user: ManagerUser, code: str
 ) -> Response:
-    """Fresh set-password links for everyone who has none yet, as a CSV Excel opens
-    correctly (UTF-8 with BOM). Links handed out before stop working."""
+    """New set-password links for everyone who has none yet, as a CSV Excel opens
+    correctly (UTF-8 with BOM). Links handed out before keep working until used."""
     cohort = await cohorts.cohort_for(session, code=code, user=user, manage=True)
     links = await cohorts.password_links(
         session, cohort=cohort, actor=user, base_url=request.app.state.settings.base_url
@@ -270,23 +329,4 @@ def links_response(links: list[tuple[accounts.User, str]], code: str) -> Respons
             "Content-Disposition": f'attachment; filename="{code}-password-links.csv"',
             "Cache-Control": "no-store",
         },
-    )
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """A cell Excel will show as text: one starting like a formula gets a leading
-    apostrophe, so a name such as ``=HYPERLINK(...)`` cannot run on the coordinator's PC."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
-
-
-def write_links(
-    stream: io.TextIOBase | io.StringIO, links: list[tuple[accounts.User, str]]
-) -> None:
-    writer = csv.writer(stream)
-    writer.writerow(["username", "name", "link"])
-    writer.writerows(
-        [spreadsheet_safe(user.username), spreadsheet_safe(user.name), link] for user, link in links
     )

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -148,12 +148,17 @@ async def add_member(
     )
 
 
-async def members(session: AsyncSession, *, cohort: Cohort) -> list[Member]:
+async def members(
+    session: AsyncSession, *, cohort: Cohort, limit: int = 100, offset: int = 0
+) -> list[Member]:
+    """A page of members: staff first, then volunteers, by username."""
     query = (
         select(User, CohortMember)
         .join(CohortMember, col(CohortMember.user_id) == col(User.id))
         .where(col(CohortMember.cohort_id) == cohort.id)
         .order_by(col(CohortMember.role), col(User.username))
+        .limit(limit)
+        .offset(offset)
     )
     rows = (await session.execute(query)).all()
     return [
@@ -175,7 +180,6 @@ async def claim_invite(session: AsyncSession, *, invite_code: str) -> Cohort:
     cohort = (await session.scalars(select(Cohort).where(col(Cohort.invite_code) == code))).first()
     if cohort is None:
         raise refused
-    now = utcnow()
     claimed = await session.execute(
         update(Cohort)
         .where(
@@ -183,7 +187,6 @@ async def claim_invite(session: AsyncSession, *, invite_code: str) -> Cohort:
             col(Cohort.invite_open).is_(True),
             col(Cohort.invite_max_uses).is_(None)
             | (col(Cohort.invite_uses) < col(Cohort.invite_max_uses)),
-            col(Cohort.invite_expires_at).is_(None) | (col(Cohort.invite_expires_at) > now),
         )
         .values(invite_uses=col(Cohort.invite_uses) + 1)
         .execution_options(synchronize_session=False)
@@ -201,6 +204,8 @@ async def set_invite(
 ) -> None:
     """``new`` replaces the code (the old one stops working), ``close`` and ``open``."""
     before = {"open": cohort.invite_open, "max_uses": cohort.invite_max_uses}
+    if max_uses is not None and not 1 <= max_uses <= 100_000:
+        raise FormErrors({"max_uses": _("Leave empty for no limit, or enter a number from 1.")})
     if action == "new":
         cohort.invite_code = new_invite_code()
         cohort.invite_uses = 0
@@ -265,33 +270,71 @@ async def check_roster_against_database(session: AsyncSession, roster: Roster) -
 async def import_roster(
     session: AsyncSession, *, cohort: Cohort, roster: Roster, actor: User | None
 ) -> list[User]:
-    """All rows or none: the caller's transaction holds them, and any problem raises."""
+    """All rows or none, in a few statements whatever the size: a 2,000-row roster must
+    not hold the database's write lock for long (every other writer waits for it)."""
     await check_roster_against_database(session, roster)
     if not roster.ok:
         raise RosterRefused(roster)
-    created = []
-    for row in roster.rows:
-        profile = accounts.Profile(
-            username=row.username,
-            name=row.name,
-            email=row.email,
-            phone=row.phone,
-            student_id=row.student_id,
-        )
-        user = await accounts.create_user(
-            session, profile=profile, role=Role(row.role), actor=actor
-        )
-        await add_member(session, cohort=cohort, user=user, role=row.role, actor=actor)
-        created.append(user)
-    await audit.record(
-        session,
-        actor=actor,
-        action="cohort.import_roster",
-        object_type="cohort",
-        object_id=cohort.id or 0,
-        after={"created": len(created)},
+    now = utcnow()
+    try:
+        async with session.begin_nested():  # someone registered a name in the meantime
+            await session.execute(
+                insert(User),
+                [
+                    {
+                        "username": row.username,
+                        "name": row.name,
+                        "role": row.role,
+                        "email": row.email or None,
+                        "phone": row.phone or None,
+                        "student_id": row.student_id or None,
+                        "is_active": True,
+                        "created_at": now,
+                    }
+                    for row in roster.rows
+                ],
+            )
+    except IntegrityError:
+        raise LMSError(
+            _("A username in the file was taken a moment ago. Check the file again.")
+        ) from None
+    order = {row.username: position for position, row in enumerate(roster.rows)}
+    users: list[User] = []
+    names = list(order)
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        users.extend(await session.scalars(select(User).where(col(User.username).in_(chunk))))
+    users.sort(key=lambda user: order[user.username])
+    await session.execute(
+        insert(CohortMember),
+        [
+            {"cohort_id": cohort.id, "user_id": user.id, "role": user.role, "joined_at": now}
+            for user in users
+        ],
     )
-    return created
+    await audit.record_many(
+        session,
+        [
+            audit.entry(
+                actor=actor,
+                action="user.create",
+                object_type="user",
+                object_id=user.id or 0,
+                after={"username": user.username, "role": user.role, "cohort": cohort.code},
+            )
+            for user in users
+        ]
+        + [
+            audit.entry(
+                actor=actor,
+                action="cohort.import_roster",
+                object_type="cohort",
+                object_id=cohort.id or 0,
+                after={"created": len(users)},
+            )
+        ],
+    )
+    return users
 
 
 class RosterRefused(LMSError):
@@ -312,17 +355,60 @@ async def password_links(
     actor: User | None,
     only: Sequence[User] | None = None,
 ) -> list[tuple[User, str]]:
-    """Fresh set-password links for the cohort's members who have no password yet
-    (older unused links stop working). For the coordinator to hand out."""
-    people = only if only is not None else [m.user for m in await members(session, cohort=cohort)]
-    result = []
-    for user in people:
-        if user.password_hash is None:
-            key = await accounts.create_password_link(
-                session, user=user, purpose="set", actor=actor
-            )
-            result.append((user, f"{base_url}/password/{key}"))
-    return result
+    """New set-password links for the cohort's members who have no password yet (or for
+    ``only``), for the coordinator to hand out. Links handed out before keep working."""
+    if only is None:
+        query = (
+            select(User)
+            .join(CohortMember, col(CohortMember.user_id) == col(User.id))
+            .where(col(CohortMember.cohort_id) == cohort.id, col(User.password_hash).is_(None))
+            .order_by(col(User.username))
+        )
+        only = (await session.scalars(query)).all()
+    waiting = [user for user in only if user.password_hash is None]
+    made = await accounts.create_password_links(session, users=waiting, purpose="set", actor=actor)
+    return [(user, f"{base_url}/password/{key}") for user, key in made]
+
+
+async def member_count(session: AsyncSession, *, cohort: Cohort) -> int:
+    query = (
+        select(func.count())
+        .select_from(CohortMember)
+        .where(col(CohortMember.cohort_id) == cohort.id)
+    )
+    return int(await session.scalar(query) or 0)
+
+
+async def add_existing_member(
+    session: AsyncSession, *, cohort: Cohort, username: str, role: str, actor: User | None
+) -> User:
+    """Puts an existing account in the cohort: how a cohort gets its coordinators and
+    trainers, and how a volunteer moves to a new cohort."""
+    user = await accounts.find_user(session, username)
+    if user is None:
+        raise FormErrors(
+            {"username": _("There is no user %(username)s.") % {"username": username.strip()[:40]}}
+        )
+    allowed = {
+        "volunteer": (Role.volunteer,),
+        "trainer": (Role.trainer, Role.coordinator, Role.admin),
+        "coordinator": (Role.coordinator, Role.admin),
+    }
+    if role not in allowed:
+        raise FormErrors({"member_role": _("Use volunteer, trainer or coordinator.")})
+    if user.role not in allowed[role]:
+        raise FormErrors(
+            {
+                "member_role": _("%(username)s's account cannot take this role.")
+                % {"username": user.username}
+            }
+        )
+    if await membership(session, cohort=cohort, user=user) is not None:
+        raise FormErrors(
+            {"username": _("%(username)s is already in this cohort.") % {"username": user.username}}
+        )
+    await add_member(session, cohort=cohort, user=user, role=role, actor=actor)
+    return user
 
 
 async def pending_links(session: AsyncSession, *, cohort: Cohort) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from lms.models.base import timestamp_field, timestamp_type
+from lms.models.base import timestamp_field
 
 COHORT_CODE_MAX = 40
 
@@ -25,7 +25,6 @@ class Cohort(SQLModel, table=True):
     invite_open: bool = Field(default=True)
     invite_max_uses: int | None = Field(default=None, description="None: no limit")
     invite_uses: int = Field(default=0)
-    invite_expires_at: datetime | None = Field(default=None, sa_type=timestamp_type())
     created_at: datetime = timestamp_field()
 
 

@@ -14,6 +14,7 @@ import hmac
 import secrets
 
 from fastapi import Request
+from starlette.exceptions import HTTPException
 
 from lms.errors import Forbidden
 from lms.i18n import gettext as _
@@ -49,6 +50,10 @@ async def verify_csrf(request: Request) -> None:
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             try:
                 form = await request.form()
+            except HTTPException as exc:
+                if exc.status_code == 413:  # too large: say so, not "bad token"
+                    raise
+                form = None
             except Exception:
                 form = None
             value = form.get(FIELD) if form is not None else None

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.config import Settings
 from lms.db import get_session
+
+# A text form field: a generous hard cap against huge posts; the services give the real
+# limits, next to the field. Empty fields reach the services too, so the message is theirs.
+FormField = Annotated[str, Form(max_length=1000)]
 
 # scope="function": the session's commit runs before the response is sent.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

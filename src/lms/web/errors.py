@@ -88,7 +88,7 @@ def login_required(request: Request) -> Response:
     brings it back afterwards."""
     if is_api(request):
         return JSONResponse(
-            {"detail": gettext(MESSAGES[401])},
+            {"detail": gettext(N_("Send a valid API token: Authorization: Bearer <token>."))},
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )

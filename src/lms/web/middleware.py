@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -153,20 +154,64 @@ class LanguageMiddleware:
 ErrorRenderer = Callable[[Request, int], Awaitable[Any]]
 
 
-class QueryLimitMiddleware:
-    """Answers an over-long query string with 414 before any route parses it."""
+class RequestLimitMiddleware:
+    """An over-long query string is a 414 and an over-large body a 413, answered before
+    any route (or the CSRF check) reads them."""
 
-    def __init__(self, app: ASGIApp, *, limit: int, render_error: ErrorRenderer) -> None:
+    def __init__(
+        self, app: ASGIApp, *, query_limit: int, body_limit: int, render_error: ErrorRenderer
+    ) -> None:
         self.app = app
-        self.limit = limit
+        self.query_limit = query_limit
+        self.body_limit = body_limit
         self.render_error = render_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and len(scope.get("query_string", b"")) > self.limit:
-            response = await self.render_error(Request(scope, receive), 414)
-            await response(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        if len(scope.get("query_string", b"")) > self.query_limit:
+            await self._refuse(scope, receive, send, 414)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.body_limit):
+            await self._refuse(scope, receive, send, 413)
+            return
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.body_limit:  # a chunked body that does not say its size
+                    raise BodyTooLarge()
+            return message
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._refuse(scope, receive, send, 413)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int) -> None:
+        response = await self.render_error(Request(scope, receive), status)
+        await response(scope, receive, send)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` when a body passes the limit. An HTTPException, so that
+    FastAPI's body parsing passes it on (it turns other errors into a 400)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
 
 
 class ServerErrorMiddleware:
