@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import subprocess
-import sys
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -35,27 +33,14 @@ def test_two_instances_share_login_throttling_and_sessions(tmp_path: Path) -> No
         ]
         stack = ExitStack()
         try:
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "lms",
-                    "users",
-                    "create",
-                    "shared",
-                    "--role",
-                    "volunteer",
-                    "--password-stdin",
-                ],
-                input=PASSWORD + "\n",
-                text=True,
-                check=True,
-                capture_output=True,
-                env={
-                    "LMS_DATABASE_URL": url,
-                    "LMS_DATA_DIR": str(tmp_path / "a"),
-                    "PATH": "/usr/bin:/bin",
-                },
+            servers[0].lms(
+                "users",
+                "create",
+                "shared",
+                "--role",
+                "volunteer",
+                "--password-stdin",
+                stdin=PASSWORD + "\n",
             )
             a, b = (stack.enter_context(httpx.Client(base_url=s.url)) for s in servers)
             tokens = {id(a): csrf(a, servers[0].url), id(b): csrf(b, servers[1].url)}
@@ -84,27 +69,14 @@ def test_two_instances_share_login_throttling_and_sessions(tmp_path: Path) -> No
             # on one ends it on both.
             c = stack.enter_context(httpx.Client(base_url=servers[0].url))
             token = csrf(c, servers[0].url)
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "lms",
-                    "users",
-                    "create",
-                    "mover",
-                    "--role",
-                    "volunteer",
-                    "--password-stdin",
-                ],
-                input=PASSWORD + "\n",
-                text=True,
-                check=True,
-                capture_output=True,
-                env={
-                    "LMS_DATABASE_URL": url,
-                    "LMS_DATA_DIR": str(tmp_path / "a"),
-                    "PATH": "/usr/bin:/bin",
-                },
+            servers[0].lms(
+                "users",
+                "create",
+                "mover",
+                "--role",
+                "volunteer",
+                "--password-stdin",
+                stdin=PASSWORD + "\n",
             )
             signed_in = c.post(
                 "/login", data={"csrf_token": token, "username": "mover", "password": PASSWORD}

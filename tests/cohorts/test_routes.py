@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.accounts import service as accounts
 from lms.cohorts import service as cohorts
+from lms.cohorts.roster import parse_roster
 from lms.models.accounts import Role
+from lms.models.cohorts import Cohort
 from tests.factories import make_cohort, make_user
 from tests.support import form_token, sign_in_as
 
@@ -27,6 +29,16 @@ async def coordinator_client(
     coordinator = await make_user(db_session, role=Role.coordinator, username="coord")
     await sign_in_as(client, app, db_session, coordinator)
     return client
+
+
+async def run_cohort(session: AsyncSession, code: str) -> Cohort:
+    """A cohort whose coordinator is the signed-in ``coord``."""
+    cohort = await make_cohort(session, code=code)
+    coordinator = await accounts.get_user(session, "coord")
+    await cohorts.add_member(
+        session, cohort=cohort, user=coordinator, role="coordinator", actor=None
+    )
+    return cohort
 
 
 async def test_create_cohort_and_see_it(
@@ -56,11 +68,7 @@ async def test_roster_preview_then_import(
     coordinator_client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
     client = coordinator_client
-    cohort = await make_cohort(db_session, code="QH-1")
-    coordinator = await accounts.get_user(db_session, "coord")
-    await cohorts.add_member(
-        db_session, cohort=cohort, user=coordinator, role="coordinator", actor=None
-    )
+    await run_cohort(db_session, "QH-1")
     token = await form_token(client, "/cohorts/QH-1")
     content = (
         "\ufeff" + HEADER + "aygul,ئايگۈل مەمەت,volunteer,,,2024001\n"
@@ -117,11 +125,7 @@ async def test_bad_rosters_import_nothing(
     message: str,
 ) -> None:
     client = coordinator_client
-    cohort = await make_cohort(db_session, code="QH-2")
-    coordinator = await accounts.get_user(db_session, "coord")
-    await cohorts.add_member(
-        db_session, cohort=cohort, user=coordinator, role="coordinator", actor=None
-    )
+    await run_cohort(db_session, "QH-2")
     token = await form_token(client, "/cohorts/QH-2")
     response = await client.post(
         "/cohorts/QH-2/roster",
@@ -145,11 +149,7 @@ async def test_tampered_roster_is_checked_again_on_import(
     coordinator_client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
     client = coordinator_client
-    cohort = await make_cohort(db_session, code="QH-3")
-    coordinator = await accounts.get_user(db_session, "coord")
-    await cohorts.add_member(
-        db_session, cohort=cohort, user=coordinator, role="coordinator", actor=None
-    )
+    await run_cohort(db_session, "QH-3")
     token = await form_token(client, "/cohorts/QH-3")
     response = await client.post(
         "/cohorts/QH-3/roster/import",
@@ -163,11 +163,7 @@ async def test_add_one_person_shows_their_link_once(
     coordinator_client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
     client = coordinator_client
-    cohort = await make_cohort(db_session, code="QH-4")
-    coordinator = await accounts.get_user(db_session, "coord")
-    await cohorts.add_member(
-        db_session, cohort=cohort, user=coordinator, role="coordinator", actor=None
-    )
+    await run_cohort(db_session, "QH-4")
     token = await form_token(client, "/cohorts/QH-4")
     added = await client.post(
         "/cohorts/QH-4/members",
@@ -187,11 +183,7 @@ async def test_invite_controls(
     coordinator_client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
     client = coordinator_client
-    cohort = await make_cohort(db_session, code="QH-5")
-    coordinator = await accounts.get_user(db_session, "coord")
-    await cohorts.add_member(
-        db_session, cohort=cohort, user=coordinator, role="coordinator", actor=None
-    )
+    cohort = await run_cohort(db_session, "QH-5")
     old = cohort.invite_code
     token = await form_token(client, "/cohorts/QH-5")
     closed = await client.post(
@@ -205,4 +197,26 @@ async def test_invite_controls(
     assert cohort.invite_open is True
     assert cohort.invite_code != old
     bad = await client.post("/cohorts/QH-5/invite", data={"csrf_token": token, "action": "explode"})
+    assert bad.status_code == 422
+
+
+async def test_members_are_paged(
+    coordinator_client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    cohort = await run_cohort(db_session, "QH-6")
+    rows = "".join(f"p{i:03d},学员{i},volunteer,,,\n" for i in range(120))
+    await cohorts.import_roster(
+        db_session, cohort=cohort, roster=parse_roster(HEADER + rows), actor=None
+    )
+    first = await coordinator_client.get("/cohorts/QH-6", headers={"Accept-Language": "en"})
+    assert "Page 1 of 2" in first.text
+    assert "p000" in first.text
+    assert "p119" not in first.text
+    second = await coordinator_client.get(
+        "/cohorts/QH-6?page=2", headers={"HX-Request": "true", "Accept-Language": "en"}
+    )
+    assert "<html" not in second.text  # the members block alone
+    assert "p119" in second.text
+    assert "Page 2 of 2" in second.text
+    bad = await coordinator_client.get("/cohorts/QH-6?page=0")
     assert bad.status_code == 422

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import Mount
 
 from lms.accounts import service as accounts
-from lms.models.accounts import Role
+from lms.models.accounts import Role, User
 from tests.factories import make_cohort, make_user
 from tests.support import form_token, sign_in_as
 
@@ -96,6 +96,25 @@ TABLE: list[tuple[str, str, str, dict[str, str], dict[str, str]]] = [
 ]
 
 
+@pytest.fixture
+async def world(db_session: AsyncSession) -> dict[str, User]:
+    """One of each role, around the cohort ACC-1 (the outsider coordinates another)."""
+    cohort = await make_cohort(db_session, code="ACC-1")
+    return {
+        "volunteer": await make_user(db_session, username="vol", password=None, cohort=cohort),
+        "trainer": await make_user(
+            db_session, username="trn", role=Role.trainer, password=None, cohort=cohort
+        ),
+        "coordinator": await make_user(
+            db_session, username="crd", role=Role.coordinator, password=None, cohort=cohort
+        ),
+        "outsider": await make_user(
+            db_session, username="out", role=Role.coordinator, password=None
+        ),
+        "admin": await make_user(db_session, username="adm", role=Role.admin, password=None),
+    }
+
+
 def test_every_route_is_in_the_table(app: FastAPI) -> None:
     covered = {(method, path) for method, path, *_ in TABLE}
     routes = set()
@@ -118,6 +137,7 @@ async def test_access(
     app: FastAPI,
     client: httpx.AsyncClient,
     db_session: AsyncSession,
+    world: dict[str, User],
     role: str,
     method: str,
     route: str,
@@ -125,20 +145,7 @@ async def test_access(
     data: dict[str, str],
     expected: dict[str, str],
 ) -> None:
-    cohort = await make_cohort(db_session, code="ACC-1")
-    people = {
-        "volunteer": await make_user(db_session, username="vol", password=None, cohort=cohort),
-        "trainer": await make_user(
-            db_session, username="trn", role=Role.trainer, password=None, cohort=cohort
-        ),
-        "coordinator": await make_user(
-            db_session, username="crd", role=Role.coordinator, password=None, cohort=cohort
-        ),
-        "outsider": await make_user(
-            db_session, username="out", role=Role.coordinator, password=None
-        ),
-        "admin": await make_user(db_session, username="adm", role=Role.admin, password=None),
-    }
+    people = world
     headers = {}
     if role != "anonymous":
         user = people[role]
@@ -212,6 +219,7 @@ async def test_every_form_refuses_a_post_without_its_csrf_token(
     app: FastAPI,
     client: httpx.AsyncClient,
     db_session: AsyncSession,
+    world: dict[str, User],
     token: str,
     method: str,
     route: str,
@@ -220,13 +228,9 @@ async def test_every_form_refuses_a_post_without_its_csrf_token(
     expected: dict[str, str],
 ) -> None:
     """As the admin, who may reach every form: 403, and not one row changed."""
-    cohort = await make_cohort(db_session, code="ACC-1")
-    admin = await make_user(db_session, username="adm", role=Role.admin, password=None)
-    await make_user(db_session, username="vol", password=None, cohort=cohort)
-    await make_user(db_session, username="out", role=Role.coordinator, password=None)
+    admin = world["admin"]
     await sign_in_as(client, app, db_session, admin)
-    (token_row,) = [await accounts.create_token(db_session, user=admin, name="mine")]
-    del token_row
+    await accounts.create_token(db_session, user=admin, name="mine")
     (mine,) = await accounts.list_tokens(db_session, user=admin)
     key = await accounts.create_password_link(db_session, user=admin, purpose="set", actor=None)
     path = path.replace("TOKEN", str(mine.id)).replace("LINK", key)
