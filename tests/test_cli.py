@@ -143,3 +143,26 @@ def test_serve_with_two_workers_migrates_once_and_serves(tmp_path: Path) -> None
             _out, err = process.communicate(timeout=20)
         assert status == "ready"
         assert err.count("Started server process") == 2, err
+
+
+def test_content_check_passes_on_what_ships_and_fails_on_a_broken_copy(tmp_path: Path) -> None:
+    import shutil
+
+    root = Path(__file__).resolve().parents[1] / "content"
+    ok = run_lms("content", "check", str(root), env={"LMS_DATA_DIR": str(tmp_path / "v")})
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert ok.stdout.startswith("no problems: 3 courses")
+    broken = tmp_path / "content"
+    shutil.copytree(root, broken)
+    course = broken / "courses" / "child-rights" / "course.md"
+    course.write_text(
+        course.read_text(encoding="utf-8").replace("hours: 4", "hours: -1"), encoding="utf-8"
+    )
+    bad = run_lms("content", "check", str(broken), env={"LMS_DATA_DIR": str(tmp_path / "v")})
+    assert bad.returncode == 1
+    pathway = broken / "pathways" / "community-volunteer.yaml"
+    assert bad.stdout.strip().splitlines() == [
+        f"{course}:10: hours: Input should be greater than 0",
+        f"{pathway}:15: level L4: there is no course child-rights",
+        f"{pathway}:25: level L3: there is no course child-rights",
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -29,6 +30,8 @@ db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(cohorts_app, name="cohorts")
+content_app = typer.Typer(help="Courses and pathways (Markdown and YAML).", no_args_is_help=True)
+app.add_typer(content_app, name="content")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -152,6 +155,29 @@ def demo() -> None:
     console = Console(highlight=False)
     console.print(table)
     console.print(f"Cohort {COHORT}: invite code {invite} ({settings.base_url}/register)")
+
+
+@content_app.command("check")
+def content_check(
+    folder: Annotated[
+        Path | None, typer.Argument(help="The content dir (LMS_CONTENT_DIR).")
+    ] = None,
+) -> None:
+    """Check every course and pathway; print each problem as path:line: message."""
+    from lms.courses.check import load_content
+
+    root = folder or load_settings().content_dir
+    if not root.is_dir():
+        fail(f"{root} is not a folder")
+    content = load_content(root)
+    for problem in content.problems:
+        typer.echo(str(problem))
+    modules = sum(len(c.modules) for c in content.courses)
+    summary = f"{len(content.courses)} courses, {modules} modules, {len(content.pathways)} pathways"
+    if content.problems:
+        typer.echo(f"{len(content.problems)} problem(s); {summary} are fine", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"no problems: {summary}")
 
 
 @db_app.command("upgrade")

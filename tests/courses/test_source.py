@@ -1,0 +1,154 @@
+"""The course validator: every problem named by file and line; one broken file never
+stops the rest."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lms.courses.check import load_content
+
+ROOT = Path(__file__).resolve().parents[2]
+
+COURSE = """---
+slug: demo
+title: {en: Demo, zh: 示范}
+summary: {en: A demo course., zh: 示范课程。}
+order: 1
+hours: 2
+languages: [en, zh]
+---
+Introduction.
+"""
+MODULE = """---
+title: {title}
+minutes: 15
+---
+## Section
+
+Body with a [link](02-second.md).
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    course = tmp_path / "courses" / "demo"
+    write(course, "course.md", COURSE)
+    for stem in ("01-first", "02-second"):
+        write(course, f"{stem}.md", MODULE.format(title="English title"))
+        write(course, f"{stem}.zh.md", MODULE.format(title="中文标题"))
+    return tmp_path
+
+
+def messages(root: Path) -> list[str]:
+    return [f"{p.path.name}:{p.line}: {p.message}" for p in load_content(root).problems]
+
+
+def test_a_good_course_loads(tree: Path) -> None:
+    content = load_content(tree)
+    assert content.problems == []
+    (course,) = content.courses
+    assert [m.stem for m in course.modules] == ["01-first", "02-second"]
+    first = course.modules[0]
+    assert first.versions["zh"].meta.title == "中文标题"
+    assert 'href="/courses/demo/02-second"' in first.versions["en"].body.html
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "01-first.md",
+            "---\ntitle: [unclosed\nminutes: 5\n---\nx\n",
+            "01-first.md:3: front matter is not valid YAML",
+        ),
+        (
+            "01-first.md",
+            "---\ntitle: T\nminutes: 5\nauthor: me\n---\nx\n",
+            "01-first.md:4: author: unknown field",
+        ),
+        ("01-first.md", "---\nminutes: 5\n---\nx\n", "01-first.md:2: title: Field required"),
+        (
+            "01-first.md",
+            "---\ntitle: T\nminutes: 5\n---\n![x](../../etc/passwd)\n",
+            "01-first.md:5: ../../etc/passwd is outside the course folder",
+        ),
+        (
+            "01-first.md",
+            "---\ntitle: T\nminutes: 5\n---\n\n[x](09-nowhere.md)\n",
+            "01-first.md:6: 09-nowhere.md is not a module of this course",
+        ),
+        ("01-first.md", "no front matter\n", "01-first.md:1: the file must start with"),
+        ("1-bad-name.md", MODULE.format(title="T"), "1-bad-name.md:1: a module file is named"),
+        ("03-third.md", MODULE.format(title="T"), "03-third.md:1: no translation: 03-third.zh.md"),
+        ("03-third.fr.md", MODULE.format(title="T"), "03-third.fr.md:1: fr is not one of"),
+    ],
+)
+def test_problems_name_file_and_line(tree: Path, name: str, text: str, expected: str) -> None:
+    write(tree / "courses" / "demo", name, text)
+    found = messages(tree)
+    assert any(line.startswith(expected) for line in found), found
+
+
+def test_a_broken_module_is_left_out_alone(tree: Path) -> None:
+    write(tree / "courses" / "demo", "01-first.zh.md", "---\ntitle: T\n---\nx\n")
+    content = load_content(tree)
+    (course,) = content.courses
+    assert [m.stem for m in course.modules] == ["02-second"]
+    assert len(content.problems) == 1
+
+
+def test_a_broken_course_never_stops_the_others(tree: Path) -> None:
+    shutil.copytree(tree / "courses" / "demo", tree / "courses" / "other")
+    write(
+        tree / "courses" / "other",
+        "course.md",
+        COURSE.replace("slug: demo", "slug: other").replace("hours: 2", "hours: lots"),
+    )
+    content = load_content(tree)
+    assert [c.slug for c in content.courses] == ["demo"]
+    assert [str(p).split("/")[-1] for p in content.problems] == [
+        "course.md:6: hours: Input should be a valid number, unable to parse string as a number"
+    ]
+
+
+def test_not_utf8_and_too_large(tree: Path) -> None:
+    (tree / "courses" / "demo" / "01-first.zh.md").write_bytes("标题".encode("gb18030"))
+    (tree / "courses" / "demo" / "02-second.zh.md").write_bytes(b"x" * (5 * 1024 * 1024))
+    found = messages(tree)
+    assert any(m.startswith("01-first.zh.md:1: not UTF-8") for m in found), found
+    assert any(m.startswith("02-second.zh.md:1: the file is 5120 KB") for m in found), found
+
+
+def test_html_in_markdown_is_shown_as_text(tree: Path) -> None:
+    write(
+        tree / "courses" / "demo",
+        "01-first.md",
+        "---\ntitle: T\nminutes: 5\n---\n<script>alert(1)</script>\n",
+    )
+    (course,) = load_content(tree).courses
+    html = course.modules[0].versions["en"].body.html
+    assert "<script" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_the_shipped_content_passes() -> None:
+    content = load_content(ROOT / "content")
+    assert content.problems == []
+    assert {c.slug for c in content.courses} == {
+        "child-rights",
+        "community-rebuilding",
+        "volunteer-skills",
+    }
+    assert [p.slug for p in content.pathways] == ["community-volunteer"]
+    for course in content.courses:
+        assert set(course.intro) == {"en", "zh"}
