@@ -166,3 +166,19 @@ def test_content_check_passes_on_what_ships_and_fails_on_a_broken_copy(tmp_path:
         f"{pathway}:15: level L4: there is no course child-rights",
         f"{pathway}:25: level L3: there is no course child-rights",
     ]
+
+
+@pytest.mark.database
+def test_content_sync_twice(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1] / "content"
+    with throwaway_database(tmp_path) as url:
+        env = {
+            "LMS_DATA_DIR": str(tmp_path / "var"),
+            "LMS_DATABASE_URL": url,
+            "LMS_CONTENT_DIR": str(root),
+        }
+        first = run_lms("content", "sync", env=env)
+        assert first.returncode == 0, first.stderr
+        assert first.stdout.startswith("3 course(s) created")
+        second = run_lms("content", "sync", env=env)
+        assert second.stdout.startswith("0 course(s) created, 0 updated, 0 new module")

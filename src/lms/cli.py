@@ -84,6 +84,9 @@ def prepare(settings: Settings) -> None:
     prepare_data_dir(settings)
     migrate.upgrade(settings.sqlalchemy_url)
     ensure_secret(settings)
+    if settings.content_dir.is_dir():
+        report = sync(settings, settings.content_dir)
+        typer.echo(f"content: {report.summary()}", err=True)
 
 
 def log_config(level: str) -> dict[str, Any]:
@@ -178,6 +181,39 @@ def content_check(
         typer.echo(f"{len(content.problems)} problem(s); {summary} are fine", err=True)
         raise typer.Exit(1)
     typer.echo(f"no problems: {summary}")
+
+
+@content_app.command("sync")
+@operator_errors
+def content_sync(
+    folder: Annotated[Path | None, typer.Argument(help="The content dir.")] = None,
+) -> None:
+    """Load changed courses and modules into the database as new revisions."""
+    settings = load_settings()
+    prepare_data_dir(settings)
+    from lms import migrate
+
+    migrate.upgrade(settings.sqlalchemy_url)
+    report = sync(settings, folder or settings.content_dir)
+    typer.echo(report.summary())
+    if report.problems:
+        raise typer.Exit(1)
+
+
+def sync(settings: Settings, folder: Path) -> Any:
+    """Check the content folder, print its problems, load what is sound."""
+    from lms.cli_accounts import in_session
+    from lms.courses.check import load_content
+    from lms.courses.sync import sync_content
+
+    content = load_content(folder)
+    for problem in content.problems:
+        typer.echo(f"content: {problem}", err=True)
+
+    async def work(session: Any) -> Any:
+        return await sync_content(session, content)
+
+    return in_session(work)
 
 
 @db_app.command("upgrade")

@@ -4,6 +4,7 @@ from lms.models.accounts import ApiToken, LoginAttempt, PasswordLink, Role, User
 from lms.models.audit import AuditEvent
 from lms.models.base import SQLModel
 from lms.models.cohorts import Cohort, CohortMember
+from lms.models.courses import Course, Module, ModuleRevision, ModuleText
 
 metadata = SQLModel.metadata
 
@@ -12,7 +13,11 @@ __all__ = [
     "AuditEvent",
     "Cohort",
     "CohortMember",
+    "Course",
     "LoginAttempt",
+    "Module",
+    "ModuleRevision",
+    "ModuleText",
     "PasswordLink",
     "Role",
     "SQLModel",

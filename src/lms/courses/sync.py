@@ -1,0 +1,151 @@
+"""Loading checked content into the database as revisions.
+
+A module gets a new revision only when its files differ from the files it was last
+imported from; so a revision published later in the browser is not undone by an
+unchanged file, and running the sync twice changes nothing. Broken files were already
+left out by the validator: what they replace stays published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from lms.audit import service as audit
+from lms.courses.check import Content
+from lms.courses.source import CourseSource, ModuleSource
+from lms.models.base import utcnow
+from lms.models.courses import Course, Module, ModuleRevision, ModuleText
+
+
+@dataclass
+class SyncReport:
+    courses_created: list[str] = field(default_factory=list)
+    courses_updated: list[str] = field(default_factory=list)
+    revisions: list[str] = field(default_factory=list)  # "course/stem@n"
+    unchanged: int = 0
+    problems: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.courses_created)} course(s) created, "
+            f"{len(self.courses_updated)} updated, {len(self.revisions)} new module "
+            f"revision(s), {self.unchanged} module(s) unchanged, {self.problems} problem(s)"
+        )
+
+
+def course_digest(source: CourseSource) -> str:
+    meta = source.meta.model_dump_json()
+    intro = "".join(f"{lang}:{body.html}" for lang, body in sorted(source.intro.items()))
+    return hashlib.sha256((meta + intro).encode("utf-8")).hexdigest()
+
+
+def module_digest(source: ModuleSource) -> str:
+    parts = "".join(f"{lang}:{v.digest};" for lang, v in sorted(source.versions.items()))
+    return hashlib.sha256(parts.encode("utf-8")).hexdigest()
+
+
+async def sync_content(session: AsyncSession, content: Content) -> SyncReport:
+    report = SyncReport(problems=len(content.problems))
+    for source in content.courses:
+        course = await _sync_course(session, source, report)
+        for module_source in source.modules:
+            await _sync_module(session, course, module_source, report)
+    if report.courses_created or report.courses_updated or report.revisions:
+        await audit.record(
+            session,
+            actor=None,
+            action="content.sync",
+            object_type="content",
+            object_id="files",
+            after={
+                "courses_created": report.courses_created,
+                "courses_updated": report.courses_updated,
+                "revisions": report.revisions,
+            },
+        )
+    return report
+
+
+async def _sync_course(session: AsyncSession, source: CourseSource, report: SyncReport) -> Course:
+    digest = course_digest(source)
+    course = (await session.scalars(select(Course).where(col(Course.slug) == source.slug))).first()
+    values: dict[str, Any] = {
+        "position": source.meta.order,
+        "hours": source.meta.hours,
+        "languages": list(source.meta.languages),
+        "title": dict(source.meta.title),
+        "summary": dict(source.meta.summary),
+        "intro_html": {lang: body.html for lang, body in source.intro.items()},
+        "source_digest": digest,
+    }
+    if course is None:
+        course = Course(slug=source.slug, **values)
+        session.add(course)
+        await session.flush()
+        report.courses_created.append(source.slug)
+    elif course.source_digest != digest:
+        for key, value in values.items():
+            setattr(course, key, value)
+        course.updated_at = utcnow()
+        report.courses_updated.append(source.slug)
+    return course
+
+
+async def _sync_module(
+    session: AsyncSession, course: Course, source: ModuleSource, report: SyncReport
+) -> None:
+    module = (
+        await session.scalars(
+            select(Module).where(
+                col(Module.course_id) == course.id, col(Module.stem) == source.stem
+            )
+        )
+    ).first()
+    if module is None:
+        module = Module(course_id=course.id or 0, stem=source.stem, number=source.number)
+        session.add(module)
+        await session.flush()
+    module.number = source.number
+    digest = module_digest(source)
+    last_file_digest = (
+        await session.scalars(
+            select(col(ModuleRevision.file_digest))
+            .where(col(ModuleRevision.module_id) == module.id, col(ModuleRevision.origin) == "file")
+            .order_by(col(ModuleRevision.revision).desc())
+            .limit(1)
+        )
+    ).first()
+    if last_file_digest == digest:
+        report.unchanged += 1
+        return
+    latest = await session.scalar(
+        select(func.max(ModuleRevision.revision)).where(col(ModuleRevision.module_id) == module.id)
+    )
+    number = (latest or 0) + 1
+    revision = ModuleRevision(
+        module_id=module.id or 0, revision=number, origin="file", file_digest=digest
+    )
+    session.add(revision)
+    await session.flush()
+    session.add_all(
+        ModuleText(
+            revision_id=revision.id or 0,
+            language=lang,
+            title=version.meta.title,
+            minutes=version.meta.minutes,
+            source=version.source,
+            html=version.body.html,
+            quiz=version.body.quiz,
+            quiz_line=version.body.quiz_line,
+        )
+        for lang, version in sorted(source.versions.items())
+    )
+    module.current_revision = number
+    await session.flush()
+    report.revisions.append(f"{course.slug}/{source.stem}@{number}")
