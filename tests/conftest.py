@@ -22,7 +22,14 @@ from lms.app import create_app
 from lms.config import Settings
 from lms.db import Database, create_engine_for
 from lms.i18n import current_language
-from tests.support import BACKEND, IN_CI, LiveServer, throwaway_database
+from tests.support import (
+    BACKEND,
+    FIXTURE_CONTENT,
+    IN_CI,
+    LiveServer,
+    merged_content,
+    throwaway_database,
+)
 
 # A test that uses one of these runs on each database backend.
 DATABASE_FIXTURES = frozenset({"database_url", "live_server"})
@@ -87,6 +94,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         data_dir=tmp_path / "var",
         database_url=database_url,
         base_url="http://testserver",
+        content_dir=FIXTURE_CONTENT,
     )
 
 
@@ -159,8 +167,13 @@ async def web_client(web_settings: Settings) -> AsyncIterator[httpx.AsyncClient]
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A real server (``lms serve``) on its own throwaway database and data dir."""
     folder = tmp_path_factory.mktemp("live")
+    content = merged_content(folder)
     with throwaway_database(folder) as url:
-        server = LiveServer(data_dir=folder / "var", database_url=url)
+        server = LiveServer(
+            data_dir=folder / "var",
+            database_url=url,
+            extra_env={"LMS_CONTENT_DIR": str(content)},
+        )
         try:
             yield server
         finally:

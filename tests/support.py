@@ -23,6 +23,8 @@ BACKEND = "postgresql" if TEST_PG_URL else "sqlite"
 IN_CI = os.environ.get("CI") == "true"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
+FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
+
 
 def require_tool(path_or_name: str) -> str:
     """The tool's path; a missing tool skips the test locally and fails it under CI."""
@@ -74,13 +76,14 @@ class LiveServer:
         self.data_dir = data_dir
         self.database_url = database_url
         self.log_path = data_dir.parent / f"server-{self.port}.log"
+        self.extra_env = extra_env or {}
         env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
         env.update(
             LMS_DATA_DIR=str(data_dir),
             LMS_DATABASE_URL=database_url,
             LMS_BASE_URL=self.url,
             PORT=str(self.port),
-            **(extra_env or {}),
+            **self.extra_env,
         )
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
@@ -111,6 +114,7 @@ class LiveServer:
             LMS_DATA_DIR=str(self.data_dir),
             LMS_DATABASE_URL=self.database_url,
             LMS_BASE_URL=self.url,
+            **self.extra_env,
         )
         result = subprocess.run(
             [sys.executable, "-m", "lms", *args],
@@ -160,3 +164,12 @@ async def sign_in_as(client: httpx.AsyncClient, app: object, session: object, us
     key = await accounts.start_session(session, user=user, user_agent="test", address=None)  # type: ignore[arg-type]
     signed = Signer(app.state.secret_key, salt="lms.session").sign(key).decode()  # type: ignore[attr-defined]
     client.cookies.set(SESSION_COOKIE, signed)
+
+
+def merged_content(folder: Path) -> Path:
+    """The shipped content with the fixture course and pathway beside it."""
+    root = folder / "content"
+    shutil.copytree(Path(__file__).parents[1] / "content", root)
+    shutil.copytree(FIXTURE_CONTENT / "courses", root / "courses", dirs_exist_ok=True)
+    shutil.copytree(FIXTURE_CONTENT / "pathways", root / "pathways", dirs_exist_ok=True)
+    return root

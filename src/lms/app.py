@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from lms import __version__
@@ -14,6 +15,8 @@ from lms.accounts import api as accounts_api
 from lms.accounts import routes as account_pages
 from lms.cohorts import routes as cohort_pages
 from lms.config import Settings
+from lms.courses import api as courses_api
+from lms.courses import routes as course_pages
 from lms.db import Database, create_engine_for
 from lms.paths import resource
 from lms.startup import ensure_secret, prepare_data_dir
@@ -64,7 +67,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(pages.router)
     app.include_router(account_pages.router)
     app.include_router(cohort_pages.router)
+    app.include_router(course_pages.router)
     app.include_router(accounts_api.router)
+    app.include_router(courses_api.router)
     app.include_router(pages.operations)
 
     # Added innermost first: the last one added wraps all the others.
@@ -77,6 +82,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(ServerErrorMiddleware, render_error=errors.render_error)
     app.add_middleware(LanguageMiddleware, settings=settings)
     app.add_middleware(SecurityHeadersMiddleware)
+    # Phones on slow networks: pages, CSS and htmx go out compressed, at zlib's default
+    # level rather than Starlette's 9; pictures and PDFs are compressed already.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=1000,
+        compresslevel=6,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf"),
+    )
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxy_list or [])
     return app

@@ -19,8 +19,10 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 from lms.config import LANGUAGES, Language
+from lms.models.base import as_utc
 from lms.paths import LOCALE_DIR
 
 log = logging.getLogger(__name__)
@@ -113,9 +115,16 @@ def coerce_language(value: str | None) -> Language | None:
 def format_when(value: datetime, zone: ZoneInfo, *, style: str = "medium") -> str:
     """A moment in the configured time zone, in the current language's conventions."""
     locale = BABEL_LOCALES[current_language.get()]
-    return str(format_datetime(value, format=style, tzinfo=zone, locale=locale))
+    return str(format_datetime(as_utc(value), format=style, tzinfo=zone, locale=locale))
 
 
 def format_day(value: datetime, zone: ZoneInfo, *, style: str = "long") -> str:
     locale = BABEL_LOCALES[current_language.get()]
-    return str(format_date(value.astimezone(zone), format=style, locale=locale))
+    return str(format_date(as_utc(value).astimezone(zone), format=style, locale=locale))
+
+
+def format_number(value: float) -> str:
+    """1,234.5 or 2 (no trailing .0), in the current language's conventions."""
+    return str(
+        format_decimal(value, format="#,##0.#", locale=BABEL_LOCALES[current_language.get()])
+    )

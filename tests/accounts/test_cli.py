@@ -23,8 +23,9 @@ def env(tmp_path: Path) -> Iterator[dict[str, str]]:
             "LMS_DATABASE_URL": url,
             "LMS_BASE_URL": "https://lms.example.org",
             "LMS_DEFAULT_LANGUAGE": "en",
+            "LMS_CONTENT_DIR": str(Path(__file__).parents[2] / "content"),
         }
-        assert run_lms("db", "upgrade", env=values).returncode == 0
+        assert run_lms("content", "sync", env=values).returncode == 0  # migrates too
         yield values
 
 
@@ -100,6 +101,9 @@ def test_cohort_users_tokens_and_links(env: dict[str, str], tmp_path: Path) -> N
 def test_cli_refusals_change_nothing(env: dict[str, str], tmp_path: Path) -> None:
     run_lms("cohorts", "create", "QH-1", "--name", "x", env=env)
     assert errors(run_lms("cohorts", "create", "QH-1", "--name", "again", env=env))
+    assert errors(
+        run_lms("cohorts", "create", "QH-2", "--name", "x", "--pathway", "nursing", env=env)
+    ) == ["error: pathway: There is no pathway nursing. Check the slug, or run lms content check."]
     weak = errors(
         run_lms(
             "users",

@@ -92,3 +92,13 @@ def test_a_quiz_in_the_middle_is_a_problem() -> None:
 def test_any_text_renders_or_is_refused_never_crashes(text: str) -> None:
     body = render(text, course_url="/c", module_stems=STEMS)
     assert "<script" not in body.html.lower()
+
+
+def test_column_alignment_is_a_class_not_a_style() -> None:
+    """The CSP allows no style attributes: alignment must survive as a class."""
+    body = render(
+        "| a | b |\n| :-: | --: |\n| 1 | 2 |\n", course_url="/courses/c", module_stems=frozenset()
+    )
+    assert "style=" not in body.html
+    assert '<td class="align-center">1</td>' in body.html
+    assert '<td class="align-right">2</td>' in body.html

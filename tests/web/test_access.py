@@ -16,7 +16,7 @@ from starlette.routing import Mount
 
 from lms.accounts import service as accounts
 from lms.models.accounts import Role, User
-from tests.factories import make_cohort, make_user
+from tests.factories import load_fixture_content, make_cohort, make_user
 from tests.support import form_token, sign_in_as
 
 ROLES = ("anonymous", "volunteer", "trainer", "coordinator", "outsider", "admin")
@@ -27,6 +27,7 @@ MANAGERS = {**STAFF, "trainer": "403"}
 COHORT_VIEW = {**STAFF, "outsider": "404"}
 COHORT_MANAGE = {**MANAGERS, "outsider": "404"}
 ADMIN = {**dict.fromkeys(ROLES, "403"), "anonymous": "login", "admin": "ok"}
+CONTENT_EDITORS = {**STAFF, "coordinator": "403", "outsider": "403"}
 API = {**dict.fromkeys(ROLES, "ok"), "anonymous": "401"}
 
 # (method, route path, concrete path, form data, expected per role)
@@ -92,14 +93,44 @@ TABLE: list[tuple[str, str, str, dict[str, str], dict[str, str]]] = [
         COHORT_MANAGE,
     ),
     ("POST", "/cohorts/{code}/links.csv", "/cohorts/ACC-1/links.csv", {}, COHORT_MANAGE),
+    ("GET", "/courses", "/courses", {}, SIGNED_IN),
+    ("GET", "/courses/{slug}", "/courses/service-records", {}, SIGNED_IN),
+    ("POST", "/courses/{slug}/enrolment", "/courses/service-records/enrolment", {}, SIGNED_IN),
+    (
+        "GET",
+        "/courses/{slug}/files/{path:path}",
+        "/courses/service-records/files/images/entry.png",
+        {},
+        SIGNED_IN,
+    ),
+    ("GET", "/courses/{slug}/{stem}", "/courses/service-records/01-why-records", {}, SIGNED_IN),
+    (
+        "POST",
+        "/courses/{slug}/{stem}/read",
+        "/courses/service-records/01-why-records/read",
+        {},
+        SIGNED_IN,
+    ),
+    ("GET", "/content/problems", "/content/problems", {}, CONTENT_EDITORS),
     ("GET", "/api/v1/me", "/api/v1/me", {}, API),
+    ("GET", "/api/v1/courses", "/api/v1/courses", {}, API),
+    (
+        "POST",
+        "/api/v1/courses/{course}/enrolment",
+        "/api/v1/courses/service-records/enrolment",
+        {},
+        API,
+    ),
+    ("GET", "/api/v1/me/progress", "/api/v1/me/progress", {}, API),
 ]
 
 
 @pytest.fixture
 async def world(db_session: AsyncSession) -> dict[str, User]:
-    """One of each role, around the cohort ACC-1 (the outsider coordinates another)."""
-    cohort = await make_cohort(db_session, code="ACC-1")
+    """One of each role, around the cohort ACC-1 (the outsider coordinates another),
+    with the fixture course to read."""
+    await load_fixture_content(db_session)
+    cohort = await make_cohort(db_session, code="ACC-1", pathway="records-practice")
     return {
         "volunteer": await make_user(db_session, username="vol", password=None, cohort=cohort),
         "trainer": await make_user(
@@ -188,6 +219,9 @@ def outcome(response: httpx.Response) -> str:
     return "ok"
 
 
+# The API takes Bearer tokens only, never the cookie: it needs no CSRF token.
+FORMS = [row for row in TABLE if row[0] == "POST" and not row[1].startswith("/api/")]
+
 TABLES = (
     "user_account",
     "user_session",
@@ -197,6 +231,8 @@ TABLES = (
     "cohort",
     "cohort_member",
     "audit_event",
+    "enrolment",
+    "module_progress",
 )
 
 
@@ -211,8 +247,8 @@ async def row_counts(session: AsyncSession) -> dict[str, int]:
 
 @pytest.mark.parametrize(
     ("method", "route", "path", "data", "expected"),
-    [row for row in TABLE if row[0] == "POST"],
-    ids=[r for m, r, *_ in TABLE if m == "POST"],
+    FORMS,
+    ids=[route for _m, route, *_ in FORMS],
 )
 @pytest.mark.parametrize("token", ["missing", "wrong"])
 async def test_every_form_refuses_a_post_without_its_csrf_token(

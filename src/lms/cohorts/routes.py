@@ -18,7 +18,10 @@ from lms.cohorts.roster import (
     parse_roster,
     write_links,
 )
+from lms.courses import service as courses
+from lms.courses.service import localised
 from lms.errors import FormErrors
+from lms.i18n import current_language
 from lms.i18n import gettext as _
 from lms.models.accounts import Role
 from lms.models.cohorts import Cohort
@@ -70,6 +73,14 @@ async def detail_context(
     }
 
 
+async def pathway_options(session: SessionDep) -> list[tuple[str, str]]:
+    language = current_language.get()
+    return [("", _("None"))] + [
+        (pathway.slug, localised(pathway.title, language, "en"))
+        for pathway in await courses.pathways(session)
+    ]
+
+
 @router.get("/cohorts")
 async def cohort_list(request: Request, session: SessionDep, user: StaffUser) -> Response:
     return render(
@@ -78,6 +89,7 @@ async def cohort_list(request: Request, session: SessionDep, user: StaffUser) ->
         {
             "cohorts": await cohorts.cohorts_for(session, user=user),
             "can_create": user.role in (Role.coordinator, Role.admin),
+            "pathways": await pathway_options(session),
             "errors": {},
             "values": {},
         },
@@ -105,6 +117,7 @@ async def create_cohort(
             {
                 "cohorts": await cohorts.cohorts_for(session, user=user),
                 "can_create": True,
+                "pathways": await pathway_options(session),
                 "errors": refused.errors,
                 "values": {"code": code, "name": name, "pathway": pathway},
             },

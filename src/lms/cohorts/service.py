@@ -20,6 +20,7 @@ from lms.accounts import service as accounts
 from lms.accounts.secrets import new_invite_code, normalise_invite_code
 from lms.audit import service as audit
 from lms.cohorts.roster import Roster, RosterProblem
+from lms.courses import service as courses
 from lms.errors import Forbidden, FormErrors, LMSError, NotFound
 from lms.i18n import gettext as _
 from lms.models.accounts import Role, User
@@ -62,6 +63,10 @@ async def create_cohort(
         problems["name"] = _("Enter a name of at most 120 characters.")
     if pathway and not PATHWAY.fullmatch(pathway):
         problems["pathway"] = _("A pathway is named by its slug, e.g. community-volunteer.")
+    elif pathway and not await courses.pathway_exists(session, pathway):
+        problems["pathway"] = _(
+            "There is no pathway %(slug)s. Check the slug, or run lms content check."
+        ) % {"slug": pathway}
     if problems:
         raise FormErrors(problems)
     cohort = Cohort(code=code, name=name, pathway=pathway, invite_code=new_invite_code())
@@ -138,6 +143,8 @@ async def add_member(
         return
     session.add(CohortMember(cohort_id=cohort.id or 0, user_id=user.id or 0, role=role))
     await session.flush()
+    if role == "volunteer":  # joining a cohort enrols in its pathway's courses
+        await courses.enrol_cohorts(session, cohort_id=cohort.id)
     await audit.record(
         session,
         actor=actor,
@@ -312,6 +319,7 @@ async def import_roster(
             for user in users
         ],
     )
+    await courses.enrol_cohorts(session, cohort_id=cohort.id)
     await audit.record_many(
         session,
         [

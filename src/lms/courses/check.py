@@ -11,6 +11,7 @@ from lms.pathways.source import Pathway, load_pathways
 
 @dataclass
 class Content:
+    root: Path
     courses: list[CourseSource]
     pathways: list[Pathway]
     problems: list[Problem]
@@ -20,6 +21,7 @@ def load_content(root: Path) -> Content:
     courses = load_courses(root / "courses")
     pathways = load_pathways(root / "pathways", {c.slug for c in courses.courses})
     return Content(
+        root=root,
         courses=courses.courses,
         pathways=pathways.pathways,
         problems=sorted(courses.problems + pathways.problems),

@@ -84,6 +84,7 @@ class CourseSource:
     meta: CourseMeta
     intro: dict[Language, RenderedBody] = field(default_factory=dict)
     modules: list[ModuleSource] = field(default_factory=list)
+    present: frozenset[str] = frozenset()  # every module with a file, sound or broken
 
     @property
     def slug(self) -> str:
@@ -318,6 +319,7 @@ def read_modules(course: CourseSource, problems: list[Problem]) -> None:
             continue
         files.setdefault(stem, {})[lang] = path
     stems = frozenset(files)
+    course.present = stems
     course_url = f"/courses/{course.slug}"
     for stem, by_language in sorted(files.items()):
         if default not in by_language:

@@ -10,17 +10,27 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from lms.audit import service as audit
+from lms.courses import service as courses
 from lms.courses.check import Content
 from lms.courses.source import CourseSource, ModuleSource
 from lms.models.base import utcnow
-from lms.models.courses import Course, Module, ModuleRevision, ModuleText
+from lms.models.courses import (
+    ContentProblem,
+    Course,
+    Module,
+    ModuleRevision,
+    ModuleText,
+    Pathway,
+)
+from lms.pathways.source import Pathway as PathwaySource
 
 
 @dataclass
@@ -28,6 +38,9 @@ class SyncReport:
     courses_created: list[str] = field(default_factory=list)
     courses_updated: list[str] = field(default_factory=list)
     revisions: list[str] = field(default_factory=list)  # "course/stem@n"
+    retired: list[str] = field(default_factory=list)  # "course/stem": its files are gone
+    pathways: list[str] = field(default_factory=list)  # created or changed
+    enrolments: int = 0
     unchanged: int = 0
     problems: int = 0
 
@@ -35,7 +48,9 @@ class SyncReport:
         return (
             f"{len(self.courses_created)} course(s) created, "
             f"{len(self.courses_updated)} updated, {len(self.revisions)} new module "
-            f"revision(s), {self.unchanged} module(s) unchanged, {self.problems} problem(s)"
+            f"revision(s), {len(self.retired)} module(s) withdrawn, {self.unchanged} "
+            f"module(s) unchanged, {len(self.pathways)} pathway(s) loaded, "
+            f"{self.enrolments} cohort enrolment(s), {self.problems} problem(s)"
         )
 
 
@@ -56,7 +71,13 @@ async def sync_content(session: AsyncSession, content: Content) -> SyncReport:
         course = await _sync_course(session, source, report)
         for module_source in source.modules:
             await _sync_module(session, course, module_source, report)
-    if report.courses_created or report.courses_updated or report.revisions:
+        await _withdraw_missing(session, course, source, report)
+    for pathway in content.pathways:
+        await _sync_pathway(session, pathway, report)
+    await _store_problems(session, content)
+    # A pathway may name a course that was not there when its cohort's members joined.
+    report.enrolments = await courses.enrol_cohorts(session)
+    if report.courses_created or report.courses_updated or report.revisions or report.retired:
         await audit.record(
             session,
             actor=None,
@@ -67,6 +88,8 @@ async def sync_content(session: AsyncSession, content: Content) -> SyncReport:
                 "courses_created": report.courses_created,
                 "courses_updated": report.courses_updated,
                 "revisions": report.revisions,
+                "withdrawn": report.retired,
+                "pathways": report.pathways,
             },
         )
     return report
@@ -149,3 +172,73 @@ async def _sync_module(
     module.current_revision = number
     await session.flush()
     report.revisions.append(f"{course.slug}/{source.stem}@{number}")
+
+
+async def _withdraw_missing(
+    session: AsyncSession, course: Course, source: CourseSource, report: SyncReport
+) -> None:
+    """A module whose files were deleted leaves the course; its history stays. A module
+    whose files are only broken keeps its last good revision."""
+    gone = (
+        await session.scalars(
+            select(Module).where(
+                col(Module.course_id) == course.id,
+                col(Module.current_revision).is_not(None),
+                col(Module.stem).not_in(source.present),
+            )
+        )
+    ).all()
+    for module in gone:
+        module.current_revision = None
+        report.retired.append(f"{course.slug}/{module.stem}")
+    await session.flush()
+
+
+async def _sync_pathway(session: AsyncSession, source: PathwaySource, report: SyncReport) -> None:
+    definition = source.model_dump(mode="json")
+    digest = hashlib.sha256(source.model_dump_json().encode("utf-8")).hexdigest()
+    pathway = (
+        await session.scalars(select(Pathway).where(col(Pathway.slug) == source.slug))
+    ).first()
+    if pathway is None:
+        session.add(
+            Pathway(
+                slug=source.slug,
+                title={str(k): v for k, v in source.title.items()},
+                definition=definition,
+                source_digest=digest,
+            )
+        )
+    elif pathway.source_digest != digest:
+        pathway.title = {str(k): v for k, v in source.title.items()}
+        pathway.definition = definition
+        pathway.source_digest = digest
+        pathway.updated_at = utcnow()
+    else:
+        return
+    report.pathways.append(source.slug)
+    await session.flush()
+
+
+async def _store_problems(session: AsyncSession, content: Content) -> None:
+    """The content-errors page shows what the last sync refused."""
+    await session.execute(delete(ContentProblem))
+    now = utcnow()
+    rows = [
+        {
+            "path": _relative(problem.path, content.root)[:500],
+            "line": problem.line,
+            "message": problem.message[:1000],
+            "found_at": now,
+        }
+        for problem in content.problems
+    ]
+    if rows:
+        await session.execute(insert(ContentProblem), rows)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

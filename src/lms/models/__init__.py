@@ -4,7 +4,16 @@ from lms.models.accounts import ApiToken, LoginAttempt, PasswordLink, Role, User
 from lms.models.audit import AuditEvent
 from lms.models.base import SQLModel
 from lms.models.cohorts import Cohort, CohortMember
-from lms.models.courses import Course, Module, ModuleRevision, ModuleText
+from lms.models.courses import (
+    ContentProblem,
+    Course,
+    Enrolment,
+    Module,
+    ModuleProgress,
+    ModuleRevision,
+    ModuleText,
+    Pathway,
+)
 
 metadata = SQLModel.metadata
 
@@ -13,12 +22,16 @@ __all__ = [
     "AuditEvent",
     "Cohort",
     "CohortMember",
+    "ContentProblem",
     "Course",
+    "Enrolment",
     "LoginAttempt",
     "Module",
+    "ModuleProgress",
     "ModuleRevision",
     "ModuleText",
     "PasswordLink",
+    "Pathway",
     "Role",
     "SQLModel",
     "User",

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from lms.models.base import timestamp_field
+from lms.models.base import timestamp_field, timestamp_type
 
 
 class Course(SQLModel, table=True):
@@ -76,3 +76,71 @@ class ModuleText(SQLModel, table=True):
     quiz: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     quiz_line: int | None = None
     extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Pathway(SQLModel, table=True):
+    """A pathway file as last loaded without problems (a broken file keeps this one)."""
+
+    __tablename__ = "pathway"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    title: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    definition: dict[str, Any] = Field(
+        sa_column=Column(JSON, nullable=False), description="the checked file, as JSON"
+    )
+    source_digest: str = Field(max_length=64)
+    updated_at: datetime = timestamp_field()
+
+
+class ContentProblem(SQLModel, table=True):
+    """What the last sync refused, for the content-errors page (replaced at each sync)."""
+
+    __tablename__ = "content_problem"
+
+    id: int | None = Field(default=None, primary_key=True)
+    path: str = Field(max_length=500, description="relative to the content folder")
+    line: int
+    message: str = Field(max_length=1000)
+    found_at: datetime = timestamp_field()
+
+
+class Enrolment(SQLModel, table=True):
+    """A learner in a course: by their own choice, or through a cohort's pathway."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id"),
+        Index("ix_enrolment_course_id", "course_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    course_id: int = Field(foreign_key="course.id", ondelete="CASCADE")
+    origin: str = Field(max_length=10, description="self or cohort")
+    cohort_id: int | None = Field(default=None, foreign_key="cohort.id", ondelete="SET NULL")
+    enrolled_at: datetime = timestamp_field()
+    last_module_id: int | None = Field(
+        default=None, foreign_key="module.id", ondelete="SET NULL", description="to resume"
+    )
+    last_visited_at: datetime | None = Field(default=None, sa_type=timestamp_type())
+
+
+class ModuleProgress(SQLModel, table=True):
+    """A learner's state in one module. ``revision_id`` is the revision they saw when they
+    marked it read; a module read in any revision stays read."""
+
+    __tablename__ = "module_progress"
+    __table_args__ = (
+        UniqueConstraint("user_id", "module_id"),
+        Index("ix_module_progress_module_id", "module_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    module_id: int = Field(foreign_key="module.id", ondelete="CASCADE")
+    revision_id: int = Field(foreign_key="module_revision.id", ondelete="CASCADE")
+    read_at: datetime | None = Field(default=None, sa_type=timestamp_type())
+    quiz_passed_at: datetime | None = Field(
+        default=None, sa_type=timestamp_type(), description="set by the quizzes"
+    )

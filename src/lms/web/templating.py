@@ -77,7 +77,7 @@ def build_environment(settings: Settings) -> Environment:
     def day(value: datetime, style: str = "long") -> str:
         return i18n.format_day(value, settings.zone, style=style)
 
-    env.filters.update(when=when, day=day)
+    env.filters.update(when=when, day=day, number=i18n.format_number)
     return env
 
 
