@@ -17,6 +17,7 @@ from lms.cohorts import routes as cohort_pages
 from lms.config import Settings
 from lms.courses import api as courses_api
 from lms.courses import routes as course_pages
+from lms.courses.service import TextCache
 from lms.db import Database, create_engine_for
 from lms.paths import resource
 from lms.startup import ensure_secret, prepare_data_dir
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.database = database
     app.state.session_factory = database.session
     app.state.templates = build_environment(settings)
+    app.state.texts = TextCache()  # published module texts, by revision (never change)
 
     errors.install(app)
     app.mount("/static", VersionedStaticFiles(directory=resource("static")), name="static")

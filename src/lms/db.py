@@ -78,7 +78,9 @@ def create_engine_for(settings: Settings, url: str | URL | None = None) -> Async
     """The app's engine. ``url`` overrides the settings (tests use it)."""
     target = async_url(url or settings.sqlalchemy_url)
     if target.get_backend_name() == "sqlite":
-        engine = create_async_engine(target, pool_size=8, max_overflow=8)
+        # Every session ends in COMMIT or ROLLBACK (get_session), so the pool's own
+        # rollback on return would only cost another trip to the driver's thread.
+        engine = create_async_engine(target, pool_size=8, max_overflow=8, pool_reset_on_return=None)
         event.listen(
             engine.sync_engine,
             "connect",

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -18,7 +18,7 @@ from lms.courses.sync import sync_content
 from lms.errors import FormErrors, NotFound
 from lms.models.accounts import Role, User
 from lms.models.base import utcnow
-from lms.models.courses import ContentProblem, Enrolment, ModuleProgress, Pathway
+from lms.models.courses import ContentProblem, Enrolment, ModuleProgress, ModuleText, Pathway
 from tests.factories import load_fixture_content, make_cohort, make_user
 from tests.support import FIXTURE_CONTENT
 
@@ -254,3 +254,24 @@ async def test_titles_follow_the_language_with_the_first_language_as_fallback(
         select(func.count()).select_from(Enrolment).where(col(Enrolment.user_id) == user.id)
     )
     assert count == 0  # looking is not enrolling
+
+
+async def test_published_texts_are_kept_by_revision(db_session: AsyncSession) -> None:
+    """A page view reads the learner's state; a revision's texts, which never change,
+    come from the worker's cache once read, and the oldest leave first."""
+    await load_fixture_content(db_session)
+    user = await make_user(db_session)
+    cache = courses.TextCache(size=3)
+    first = await courses.outline(
+        db_session, slug=COURSE, user=user, language="en", stem="01-why-records", texts=cache
+    )
+    revisions = [m.revision_id for m in first.modules]
+    small = courses.TextCache(size=1)
+    assert len(await small.get(db_session, revisions)) == 3  # the caller gets all it asked
+    await db_session.execute(delete(ModuleText))  # from now on only a cache can answer
+    again = await courses.outline(
+        db_session, slug=COURSE, user=user, language="en", stem="01-why-records", texts=cache
+    )
+    assert again.html == first.html and again.html
+    assert [m.title for m in again.modules] == [m.title for m in first.modules]
+    assert list(await small.get(db_session, revisions)) == revisions[-1:]  # one kept

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import DateTime, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -195,20 +195,23 @@ async def start_session(
     return key
 
 
+# Every signed-in page runs this: built once, bound per request.
+SESSION_USER = (
+    select(User, UserSession)
+    .join(UserSession, col(UserSession.user_id) == col(User.id))
+    .where(
+        col(UserSession.key_hash) == bindparam("key_hash"),
+        col(UserSession.revoked_at).is_(None),
+        col(UserSession.expires_at) > bindparam("now", type_=DateTime(timezone=True)),
+        col(User.is_active).is_(True),
+    )
+)
+
+
 async def session_user(session: AsyncSession, key: str) -> tuple[User, UserSession] | None:
     """The signed-in user of a live session; None for an expired or revoked one."""
     now = utcnow()
-    query = (
-        select(User, UserSession)
-        .join(UserSession, col(UserSession.user_id) == col(User.id))
-        .where(
-            col(UserSession.key_hash) == digest(key),
-            col(UserSession.revoked_at).is_(None),
-            col(UserSession.expires_at) > now,
-            col(User.is_active).is_(True),
-        )
-    )
-    row = (await session.execute(query)).first()
+    row = (await session.execute(SESSION_USER, {"key_hash": digest(key), "now": now})).first()
     if row is None:
         return None
     user, user_session = row

@@ -16,7 +16,7 @@ from lms.db import SessionFactory
 from lms.errors import NotFound
 from lms.i18n import current_language
 from lms.i18n import gettext as _
-from lms.models.accounts import Role
+from lms.models.accounts import Role, User
 from lms.web.auth import CurrentUser, optional_user, require_role
 from lms.web.csrf import verify_csrf
 from lms.web.deps import SessionDep, SettingsDep
@@ -43,6 +43,19 @@ FILE_PART = re.compile(r"^[\w][\w.\- ]{0,199}$")
 ContentEditor = Depends(require_role(Role.trainer, Role.admin))
 
 
+async def load_outline(
+    request: Request, session: SessionDep, user: User, slug: str, stem: str | None = None
+) -> courses.Outline:
+    return await courses.outline(
+        session,
+        slug=slug,
+        user=user,
+        language=current_language.get(),
+        stem=stem,
+        texts=request.app.state.texts,
+    )
+
+
 @router.get("/courses")
 async def catalogue(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     cards = await courses.catalogue(session, user=user, language=current_language.get())
@@ -53,7 +66,7 @@ async def catalogue(request: Request, session: SessionDep, user: CurrentUser) ->
 async def course_page(
     request: Request, session: SessionDep, user: CurrentUser, slug: str
 ) -> Response:
-    outline = await courses.outline(session, slug=slug, user=user, language=current_language.get())
+    outline = await load_outline(request, session, user, slug)
     return render(request, "courses/course.html", course_context(outline))
 
 
@@ -74,9 +87,7 @@ async def enrol(request: Request, session: SessionDep, user: CurrentUser, slug: 
     course = await courses.find_course(session, slug)
     await courses.enrol(session, user=user, course=course)
     if request.headers.get("HX-Request") == "true":
-        outline = await courses.outline(
-            session, slug=slug, user=user, language=current_language.get()
-        )
+        outline = await load_outline(request, session, user, slug)
         return render(request, "courses/course.html", course_context(outline), block="status")
     return redirect(request, f"/courses/{course.slug}")
 
@@ -121,9 +132,7 @@ async def module_page(
     stem: str,
     background: BackgroundTasks,
 ) -> Response:
-    outline = await courses.outline(
-        session, slug=slug, user=user, language=current_language.get(), stem=stem
-    )
+    outline = await load_outline(request, session, user, slug, stem)
     module = outline.current
     assert module is not None  # outline raises NotFound otherwise
     enrolment = outline.enrolment
@@ -154,15 +163,14 @@ async def remember_visit(factory: SessionFactory, enrolment_id: int, module_id: 
 async def mark_read(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, stem: str
 ) -> Response:
-    language = current_language.get()
-    outline = await courses.outline(session, slug=slug, user=user, language=language, stem=stem)
+    outline = await load_outline(request, session, user, slug, stem)
     assert outline.current is not None
     await courses.mark_read(session, user=user, course=outline.course, module=outline.current)
     if request.headers.get("HX-Request") != "true":
         _before, after = outline.neighbours()
         target = f"/{after.stem}" if after else ""
         return redirect(request, f"/courses/{outline.course.slug}{target}")
-    outline = await courses.outline(session, slug=slug, user=user, language=language, stem=stem)
+    outline = await load_outline(request, session, user, slug, stem)
     return render(request, "courses/module.html", module_context(outline), block="status")
 
 

@@ -7,6 +7,7 @@ revision. Page views read a few rows and never parse Markdown.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,11 +15,11 @@ from typing import Any
 from sqlalchemy import (
     DateTime,
     and_,
+    bindparam,
     case,
     exists,
     func,
     literal,
-    null,
     or_,
     select,
     true,
@@ -204,62 +205,115 @@ async def _progress_by_course(
     }
 
 
+@dataclass(frozen=True)
+class Text:
+    """A revision in one language, as pages show it."""
+
+    title: str
+    minutes: int
+    html: str
+    has_quiz: bool
+
+
+class TextCache:
+    """Texts of revisions by revision id. A published revision never changes, so a worker
+    may keep what it has read: a page view then reads the learner's state, not the
+    module's HTML. Least recently used revisions leave first."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._items: OrderedDict[int, dict[str, Text]] = OrderedDict()
+
+    async def get(self, session: AsyncSession, ids: list[int]) -> dict[int, dict[str, Text]]:
+        missing = [i for i in ids if i not in self._items]
+        if missing:
+            query = select(
+                col(ModuleText.revision_id),
+                col(ModuleText.language),
+                col(ModuleText.title),
+                col(ModuleText.minutes),
+                col(ModuleText.html),
+                col(ModuleText.quiz).is_not(None),
+            ).where(col(ModuleText.revision_id).in_(missing))
+            for revision_id, language, title, minutes, html, has_quiz in (
+                await session.execute(query)
+            ).all():
+                texts = self._items.setdefault(revision_id, {})
+                texts[language] = Text(title, minutes, html, bool(has_quiz))
+        found = {}
+        for i in ids:
+            if i in self._items:
+                self._items.move_to_end(i)
+                found[i] = self._items[i]
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return found
+
+
+# Built once: a page view only binds the slug and the learner (building a statement with
+# five joins costs more than running it).
+OUTLINE = (
+    select(
+        Course,
+        Enrolment,
+        col(Module.id),
+        col(Module.stem),
+        col(Module.number),
+        col(ModuleRevision.id),
+        col(ModuleProgress.read_at),
+        col(ModuleProgress.quiz_passed_at),
+    )
+    .select_from(Course)
+    .outerjoin(
+        Enrolment,
+        and_(
+            col(Enrolment.course_id) == Course.id,
+            col(Enrolment.user_id) == bindparam("user_id"),
+        ),
+    )
+    .outerjoin(
+        Module,
+        and_(col(Module.course_id) == Course.id, col(Module.current_revision).is_not(None)),
+    )
+    .outerjoin(
+        ModuleRevision,
+        and_(
+            col(ModuleRevision.module_id) == Module.id,
+            col(ModuleRevision.revision) == Module.current_revision,
+        ),
+    )
+    .outerjoin(
+        ModuleProgress,
+        and_(
+            col(ModuleProgress.module_id) == Module.id,
+            col(ModuleProgress.user_id) == bindparam("user_id"),
+        ),
+    )
+    .where(col(Course.slug) == bindparam("slug"))
+    .order_by(col(Module.number))
+)
+
+
 async def outline(
-    session: AsyncSession, *, slug: str, user: User, language: str, stem: str | None = None
+    session: AsyncSession,
+    *,
+    slug: str,
+    user: User,
+    language: str,
+    stem: str | None = None,
+    texts: TextCache | None = None,
 ) -> Outline:
-    """The course, the learner's enrolment, every module with its state, and, with
-    ``stem``, that module's stored HTML: three short queries in all."""
-    row = (
-        await session.execute(
-            select(Course, Enrolment)
-            .outerjoin(
-                Enrolment,
-                and_(col(Enrolment.course_id) == Course.id, col(Enrolment.user_id) == user.id),
-            )
-            .where(col(Course.slug) == slug[:64])
-        )
-    ).first()
-    if row is None:
+    """The course, the learner's enrolment and every module with its state, in one
+    query; the modules' titles and, with ``stem``, that module's HTML come from
+    ``texts`` (a query only for revisions it has not seen)."""
+    rows = (await session.execute(OUTLINE, {"slug": slug[:64], "user_id": user.id})).all()
+    if not rows:
         raise NotFound(_("There is no course %(slug)s.") % {"slug": slug[:64]})
-    course, enrolment = row
+    course, enrolment = rows[0][0], rows[0][1]
     chosen = course_language(course, language)
     fallback = course.languages[0]
-    html = case((col(Module.stem) == stem, col(ModuleText.html)), else_=null()) if stem else null()
-    query = (
-        select(
-            col(Module.id),
-            col(Module.stem),
-            col(Module.number),
-            col(ModuleText.language),
-            col(ModuleText.title),
-            col(ModuleText.minutes),
-            col(ModuleRevision.id),
-            col(ModuleText.quiz).is_not(None),
-            col(ModuleProgress.read_at),
-            col(ModuleProgress.quiz_passed_at),
-            html,
-        )
-        .join(
-            ModuleRevision,
-            and_(
-                col(ModuleRevision.module_id) == Module.id,
-                col(ModuleRevision.revision) == Module.current_revision,
-            ),
-        )
-        .join(ModuleText, col(ModuleText.revision_id) == ModuleRevision.id)
-        .outerjoin(
-            ModuleProgress,
-            and_(
-                col(ModuleProgress.module_id) == Module.id,
-                col(ModuleProgress.user_id) == user.id,
-            ),
-        )
-        .where(
-            col(Module.course_id) == course.id,
-            col(ModuleText.language).in_({chosen, fallback}),
-        )
-        .order_by(col(Module.number), case((col(ModuleText.language) == chosen, 0), else_=1))
-    )
+    revisions = [row[5] for row in rows if row[5] is not None]
+    by_revision = await (texts or TextCache()).get(session, revisions)
     result = Outline(
         course=course,
         language=chosen,
@@ -267,38 +321,27 @@ async def outline(
         enrolment=enrolment,
         modules=[],
     )
-    seen: set[int] = set()
-    for (
-        module_id,
-        module_stem,
-        number,
-        text_language,
-        title,
-        minutes,
-        revision_id,
-        has_quiz,
-        read_at,
-        quiz_passed_at,
-        body,
-    ) in (await session.execute(query)).all():
-        if module_id is None or module_id in seen:
-            continue  # the fallback language's row of a module already shown
-        seen.add(module_id)
+    for _course, _enrolment, module_id, module_stem, number, revision_id, read, passed in rows:
+        versions = by_revision.get(revision_id) if revision_id is not None else None
+        if module_id is None or revision_id is None or not versions:
+            continue
+        text_language = chosen if chosen in versions else fallback
+        text = versions.get(text_language) or next(iter(versions.values()))
         entry = ModuleEntry(
             id=module_id,
             stem=module_stem,
             number=number,
-            title=title,
-            minutes=minutes,
+            title=text.title,
+            minutes=text.minutes,
             language=text_language,
-            revision_id=revision_id or 0,
-            has_quiz=bool(has_quiz),
-            read_at=read_at,
-            quiz_passed_at=quiz_passed_at,
+            revision_id=revision_id,
+            has_quiz=text.has_quiz,
+            read_at=read,
+            quiz_passed_at=passed,
         )
         result.modules.append(entry)
         if module_stem == stem:
-            result.current, result.html = entry, body
+            result.current, result.html = entry, text.html
     result.progress = Progress(
         total=len(result.modules),
         complete=sum(m.complete for m in result.modules),
