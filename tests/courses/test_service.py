@@ -26,6 +26,14 @@ pytestmark = pytest.mark.database
 COURSE = "service-records"
 
 
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A copy of the fixture content, to change and sync again."""
+    copy = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, copy)
+    return copy
+
+
 async def enrolments(session: AsyncSession, user: User) -> list[tuple[str, str]]:
     rows = await courses.progress_report(session, user=user)
     return [(row["course"], row["enrolled_through"]) for row in rows]
@@ -73,10 +81,8 @@ async def test_a_cohort_needs_a_loaded_pathway(db_session: AsyncSession) -> None
 
 
 async def test_a_sync_enrols_cohorts_in_a_course_added_to_their_pathway(
-    db_session: AsyncSession, tmp_path: Path
+    db_session: AsyncSession, root: Path
 ) -> None:
-    root = tmp_path / "content"
-    shutil.copytree(FIXTURE_CONTENT, root)
     pathway_file = root / "pathways" / "records-practice.yaml"
     pathway_file.write_text(
         pathway_file.read_text(encoding="utf-8").replace(
@@ -141,10 +147,8 @@ async def test_a_quiz_pass_completes_a_module(db_session: AsyncSession) -> None:
 
 
 async def test_a_module_read_in_an_old_revision_stays_read(
-    db_session: AsyncSession, tmp_path: Path
+    db_session: AsyncSession, root: Path
 ) -> None:
-    root = tmp_path / "content"
-    shutil.copytree(FIXTURE_CONTENT, root)
     await sync_content(db_session, load_content(root))
     user = await make_user(db_session)
     outline = await courses.outline(
@@ -169,10 +173,8 @@ async def test_a_module_read_in_an_old_revision_stays_read(
 
 
 async def test_a_deleted_module_leaves_the_course_and_its_progress_with_it(
-    db_session: AsyncSession, tmp_path: Path
+    db_session: AsyncSession, root: Path
 ) -> None:
-    root = tmp_path / "content"
-    shutil.copytree(FIXTURE_CONTENT, root)
     await sync_content(db_session, load_content(root))
     for name in ("03-privacy.md", "03-privacy.en.md"):
         (root / "courses" / COURSE / name).unlink()
@@ -187,10 +189,8 @@ async def test_a_deleted_module_leaves_the_course_and_its_progress_with_it(
 
 
 async def test_problems_and_pathways_are_stored_for_the_site(
-    db_session: AsyncSession, tmp_path: Path
+    db_session: AsyncSession, root: Path
 ) -> None:
-    root = tmp_path / "content"
-    shutil.copytree(FIXTURE_CONTENT, root)
     (root / "courses" / COURSE / "02-a-good-entry.en.md").write_bytes(b"\xff\xfe bad")
     await sync_content(db_session, load_content(root))
     (problem,) = await courses.content_problems(db_session)

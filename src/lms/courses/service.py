@@ -364,8 +364,11 @@ async def enrol(session: AsyncSession, *, user: User, course: Course) -> tuple[E
         _insert(session, Enrolment)
         .values(user_id=user.id, course_id=course.id, origin=SELF, enrolled_at=utcnow())
         .on_conflict_do_nothing(index_elements=["user_id", "course_id"])
+        .returning(col(Enrolment.id))
     )
-    created = bool(result.rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: on PostgreSQL (psycopg) this statement reported a row
+    # inserted even when the conflict skipped it.
+    created = result.first() is not None
     enrolment = (
         await session.scalars(
             select(Enrolment).where(
@@ -422,8 +425,9 @@ async def enrol_cohorts(session: AsyncSession, *, cohort_id: int | None = None) 
             _insert(session, Enrolment)
             .from_select(["user_id", "course_id", "origin", "cohort_id", "enrolled_at"], source)
             .on_conflict_do_nothing(index_elements=["user_id", "course_id"])
+            .returning(col(Enrolment.id))
         )
-        added += max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
+        added += len(result.all())
     return added
 
 
@@ -441,8 +445,9 @@ async def mark_read(
         _insert(session, ModuleProgress)
         .values(user_id=user.id, module_id=module.id, revision_id=module.revision_id, read_at=now)
         .on_conflict_do_nothing(index_elements=["user_id", "module_id"])
+        .returning(col(ModuleProgress.id))
     )
-    if inserted.rowcount:  # type: ignore[attr-defined]
+    if inserted.first() is not None:
         return True
     updated = await session.execute(
         update(ModuleProgress)
