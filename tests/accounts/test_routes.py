@@ -17,8 +17,8 @@ from lms.accounts import service as accounts
 from lms.app import create_app
 from lms.config import Settings
 from lms.db import Database
-from lms.models.accounts import LoginAttempt, Role, UserSession
-from lms.models.base import utcnow
+from lms.models.accounts import ApiToken, LoginAttempt, Role, UserSession
+from lms.models.base import as_utc, utcnow
 from lms.web.auth import SESSION_COOKIE
 from tests.factories import PASSWORD, make_cohort, make_user
 from tests.support import form_token, sign_in_as
@@ -417,3 +417,30 @@ async def test_admin_search_is_literal(
 async def test_api_401_says_what_to_send(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/me", headers={"Accept-Language": "en"})
     assert response.json() == {"detail": "Send a valid API token: Authorization: Bearer <token>."}
+
+
+async def test_last_seen_is_written_after_the_response_now_and_then(
+    app: FastAPI, client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    """A read request writes "last seen" in a short transaction of its own, after the
+    page, and only when the stored moment is old."""
+    user = await make_user(db_session, username="seen")
+    await sign_in_as(client, app, db_session, user)
+    token = await accounts.create_token(db_session, user=user, name="app")
+    long_ago = utcnow() - timedelta(hours=2)
+    await db_session.execute(update(UserSession).values(last_seen_at=long_ago))
+    await db_session.execute(update(ApiToken).values(last_used_at=None))
+    assert (await client.get("/profile")).status_code == 200
+    assert (
+        await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 200
+    browser = (await db_session.scalars(select(UserSession))).one()
+    api_token = (await db_session.scalars(select(ApiToken))).one()
+    await db_session.refresh(browser)
+    await db_session.refresh(api_token)
+    assert as_utc(browser.last_seen_at) > long_ago + timedelta(hours=1)
+    assert api_token.last_used_at is not None
+    recent = browser.last_seen_at
+    assert (await client.get("/profile")).status_code == 200
+    await db_session.refresh(browser)
+    assert browser.last_seen_at == recent  # not written again so soon

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -215,9 +215,29 @@ async def session_user(session: AsyncSession, key: str) -> tuple[User, UserSessi
     if row is None:
         return None
     user, user_session = row
-    if as_utc(user_session.last_seen_at) < now - SESSION_TOUCH:
-        user_session.last_seen_at = now
     return user, user_session
+
+
+def touch_due(last: datetime | None, *, every: timedelta) -> bool:
+    """Whether a session's or token's "last seen" is old enough to be written again."""
+    return last is None or as_utc(last) < utcnow() - every
+
+
+async def touch(
+    session: AsyncSession, *, session_id: int | None = None, token_id: int | None = None
+) -> None:
+    """Records that a browser session or an API token was used just now. Run in a short
+    write transaction of its own: a read request that wrote in its own deferred SQLite
+    transaction could fail at once with "database is locked" under concurrent writes."""
+    now = utcnow()
+    if session_id is not None:
+        await session.execute(
+            update(UserSession).where(col(UserSession.id) == session_id).values(last_seen_at=now)
+        )
+    if token_id is not None:
+        await session.execute(
+            update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now)
+        )
 
 
 async def end_session(session: AsyncSession, key: str) -> None:
@@ -520,9 +540,14 @@ async def revoke_token(
 
 
 async def token_user(session: AsyncSession, key: str) -> User | None:
+    found = await token_owner(session, key)
+    return found[0] if found else None
+
+
+async def token_owner(session: AsyncSession, key: str) -> tuple[User, ApiToken] | None:
+    """The owner of a live API token, with the token."""
     if not key.startswith(TOKEN_PREFIX):
         return None
-    now = utcnow()
     query = (
         select(User, ApiToken)
         .join(ApiToken, col(ApiToken.user_id) == col(User.id))
@@ -536,6 +561,4 @@ async def token_user(session: AsyncSession, key: str) -> User | None:
     if row is None:
         return None
     user, token = row
-    if token.last_used_at is None or as_utc(token.last_used_at) < now - TOKEN_TOUCH:
-        token.last_used_at = now
-    return user
+    return user, token

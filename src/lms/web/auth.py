@@ -7,18 +7,22 @@ asked for without signing in redirects to the login page; the API answers 401 wi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from itsdangerous import BadSignature, Signer
+from sqlalchemy.exc import SQLAlchemyError
 
 from lms.accounts import service as accounts
 from lms.errors import Forbidden, LMSError
 from lms.i18n import gettext as _
 from lms.models.accounts import Role, User
 from lms.web.deps import SessionDep
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "lms_session"
 
@@ -65,8 +69,11 @@ def session_key(request: Request) -> str | None:
         return None
 
 
-async def optional_user(request: Request, session: SessionDep) -> User | None:
-    """The signed-in user of a page request, or None. Cached on the request."""
+async def optional_user(
+    request: Request, session: SessionDep, background: BackgroundTasks
+) -> User | None:
+    """The signed-in user of a page request, or None. Cached on the request. "Last
+    seen" is written now and then, after the response, in a transaction of its own."""
     if hasattr(request.state, "user"):
         return request.state.user
     user = None
@@ -74,13 +81,31 @@ async def optional_user(request: Request, session: SessionDep) -> User | None:
         header = request.headers.get("Authorization", "")
         scheme, _sep, token = header.partition(" ")
         if scheme.lower() == "bearer" and token:
-            user = await accounts.token_user(session, token.strip())
+            owner = await accounts.token_owner(session, token.strip())
+            if owner is not None:
+                user, api_token = owner
+                if accounts.touch_due(api_token.last_used_at, every=accounts.TOKEN_TOUCH):
+                    background.add_task(record_use, request, token_id=api_token.id)
     elif key := session_key(request):
         found = await accounts.session_user(session, key)
-        user = found[0] if found else None
+        if found is not None:
+            user, browser = found
+            if accounts.touch_due(browser.last_seen_at, every=accounts.SESSION_TOUCH):
+                background.add_task(record_use, request, session_id=browser.id)
     request.state.user = user
     request.state.viewer = Viewer.of(user) if user is not None else None
     return user
+
+
+async def record_use(
+    request: Request, *, session_id: int | None = None, token_id: int | None = None
+) -> None:
+    try:
+        async with request.app.state.session_factory(write=True) as session:
+            await accounts.touch(session, session_id=session_id, token_id=token_id)
+            await session.commit()
+    except SQLAlchemyError:
+        log.warning("could not record the use of a session or token", exc_info=True)
 
 
 OptionalUser = Annotated[User | None, Depends(optional_user)]
