@@ -103,7 +103,7 @@ def test_cli_refusals_change_nothing(env: dict[str, str], tmp_path: Path) -> Non
     assert errors(run_lms("cohorts", "create", "QH-1", "--name", "again", env=env))
     assert errors(
         run_lms("cohorts", "create", "QH-2", "--name", "x", "--pathway", "nursing", env=env)
-    ) == ["error: pathway: There is no pathway nursing. Check the slug, or run lms content check."]
+    ) == ["error: pathway: There is no pathway nursing."]
     weak = errors(
         run_lms(
             "users",

@@ -45,7 +45,7 @@ def test_commonmark_tables_footnotes_admonitions() -> None:
         'Fact[^1].\n\n[^1]: Source.\n\n!!! warning "安全"\n    不要单独与儿童相处。\n'
     )
     soup = BeautifulSoup(out, "html.parser")
-    assert soup.find("h3").text == "准备"  # type: ignore[union-attr] # h1 is the module title
+    assert soup.find("h2").text == "准备"  # type: ignore[union-attr] # h1 is the module title
     assert soup.find("table") is not None
     assert soup.select_one("section.footnotes li") is not None
     admonition = soup.select_one("div.admonition.warning")
@@ -102,3 +102,18 @@ def test_column_alignment_is_a_class_not_a_style() -> None:
     assert "style=" not in body.html
     assert '<td class="align-center">1</td>' in body.html
     assert '<td class="align-right">2</td>' in body.html
+
+
+def test_a_wrapped_chinese_line_gets_no_space() -> None:
+    out = html(
+        "志愿者在服务结束后\n写下记录。English words\nstay apart, 中文和 English\n混排也一样。\n"
+    )
+    assert "志愿者在服务结束后写下记录。" in out
+    assert "English words\nstay apart" in out
+    assert "English\n混排" in out  # only between two Chinese characters
+
+
+def test_headings_start_below_the_module_title() -> None:
+    out = html("# 一\n\n## 二\n\n### 三\n")
+    assert "<h2>一</h2>" in out and "<h2>二</h2>" in out and "<h3>三</h3>" in out
+    assert "<h1>" not in out

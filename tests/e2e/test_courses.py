@@ -55,6 +55,7 @@ def test_a_volunteer_reads_marks_and_resumes_on_a_phone(
     page.get_by_role("button", name="标记为已读").click()  # htmx: the status is swapped
     expect(page.locator("#module-status")).to_contain_text("已完成 1 / 3 个单元")
     expect(page.get_by_role("button", name="标记为已读")).to_have_count(0)
+    expect(page.locator("#module-status .ok")).to_be_focused()  # keyboard users hear it
     page.locator("a[rel=next]").click()
     expect(page.locator("h1")).to_have_text("一条好的记录")
     expect(page.locator(".prose img")).to_have_js_property("naturalWidth", 640)

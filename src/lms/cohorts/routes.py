@@ -74,11 +74,21 @@ async def detail_context(
 
 
 async def pathway_options(session: SessionDep) -> list[tuple[str, str]]:
+    """("", None) and (slug, title) of every loaded pathway, in the reader's language."""
     language = current_language.get()
     return [("", _("None"))] + [
         (pathway.slug, localised(pathway.title, language, "en"))
         for pathway in await courses.pathways(session)
     ]
+
+
+async def list_context(session: SessionDep, user: accounts.User) -> dict[str, object]:
+    options = await pathway_options(session)
+    return {
+        "cohorts": await cohorts.cohorts_for(session, user=user),
+        "pathways": options,
+        "pathway_titles": dict(options[1:]),
+    }
 
 
 @router.get("/cohorts")
@@ -87,9 +97,8 @@ async def cohort_list(request: Request, session: SessionDep, user: StaffUser) ->
         request,
         "cohorts/list.html",
         {
-            "cohorts": await cohorts.cohorts_for(session, user=user),
+            **await list_context(session, user),
             "can_create": user.role in (Role.coordinator, Role.admin),
-            "pathways": await pathway_options(session),
             "errors": {},
             "values": {},
         },
@@ -115,9 +124,8 @@ async def create_cohort(
             request,
             "cohorts/list.html",
             {
-                "cohorts": await cohorts.cohorts_for(session, user=user),
+                **await list_context(session, user),
                 "can_create": True,
-                "pathways": await pathway_options(session),
                 "errors": refused.errors,
                 "values": {"code": code, "name": name, "pathway": pathway},
             },

@@ -64,9 +64,7 @@ async def create_cohort(
     if pathway and not PATHWAY.fullmatch(pathway):
         problems["pathway"] = _("A pathway is named by its slug, e.g. community-volunteer.")
     elif pathway and not await courses.pathway_exists(session, pathway):
-        problems["pathway"] = _(
-            "There is no pathway %(slug)s. Check the slug, or run lms content check."
-        ) % {"slug": pathway}
+        problems["pathway"] = _("There is no pathway %(slug)s.") % {"slug": pathway}
     if problems:
         raise FormErrors(problems)
     cohort = Cohort(code=code, name=name, pathway=pathway, invite_code=new_invite_code())

@@ -15,6 +15,7 @@ HTML that comes out is cleaned by nh3: no script, no event handlers, no ``javasc
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import quote, unquote, urlsplit
@@ -26,7 +27,11 @@ from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 QUIZ_INFO = "quiz"
-HEADINGS = {"h1": "h2", "h2": "h3", "h3": "h4", "h4": "h5", "h5": "h6"}
+# The module's title is the page's one h1: a "#" heading in the body becomes h2, like "##".
+HEADINGS = {"h1": "h2"}
+# Between two Chinese (or Japanese) characters a line break is no space: written Chinese
+# has none, and a browser would draw the newline of a wrapped line as one.
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
 ADMONITIONS = ("note", "tip", "warning", "danger")
 
 ALLOWED_TAGS = {
@@ -174,7 +179,12 @@ def _rewrite(
             body.problems.append(
                 (line, f"unknown admonition {kind!r}; use one of " + ", ".join(ADMONITIONS))
             )
-    for child in token.children or []:
+    children = token.children or []
+    for index, child in enumerate(children):
+        if child.type == "softbreak" and 0 < index < len(children) - 1:
+            before, after = children[index - 1].content, children[index + 1].content
+            if before and after and CJK.match(before[-1]) and CJK.match(after[0]):
+                child.type, child.content = "text", ""
         if child.type == "link_open":
             href = str(child.attrGet("href") or "")
             child.attrSet("href", _target(href, line, body, course_url, stems, image=False))

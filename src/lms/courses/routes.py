@@ -79,6 +79,7 @@ def course_context(outline: courses.Outline) -> dict[str, object]:
         "summary": courses.localised(course.summary, outline.language, fallback),
         "intro": courses.localised(course.intro_html, outline.language, fallback),
         "resume": outline.resume() if outline.enrolment else None,
+        "announce": False,
     }
 
 
@@ -88,7 +89,8 @@ async def enrol(request: Request, session: SessionDep, user: CurrentUser, slug: 
     await courses.enrol(session, user=user, course=course)
     if request.headers.get("HX-Request") == "true":
         outline = await load_outline(request, session, user, slug)
-        return render(request, "courses/course.html", course_context(outline), block="status")
+        context = {**course_context(outline), "announce": True}  # focus moves to the news
+        return render(request, "courses/course.html", context, block="status")
     return redirect(request, f"/courses/{course.slug}")
 
 
@@ -147,7 +149,13 @@ async def module_page(
 
 def module_context(outline: courses.Outline) -> dict[str, object]:
     before, after = outline.neighbours()
-    return {"outline": outline, "module": outline.current, "before": before, "after": after}
+    return {
+        "outline": outline,
+        "module": outline.current,
+        "before": before,
+        "after": after,
+        "announce": False,
+    }
 
 
 async def remember_visit(factory: SessionFactory, enrolment_id: int, module_id: int) -> None:
@@ -171,7 +179,8 @@ async def mark_read(
         target = f"/{after.stem}" if after else ""
         return redirect(request, f"/courses/{outline.course.slug}{target}")
     outline = await load_outline(request, session, user, slug, stem)
-    return render(request, "courses/module.html", module_context(outline), block="status")
+    context = {**module_context(outline), "announce": True}  # focus moves to the news
+    return render(request, "courses/module.html", context, block="status")
 
 
 @router.get("/content/problems", dependencies=[ContentEditor])

@@ -49,7 +49,7 @@ class SyncReport:
             f"{len(self.courses_created)} course(s) created, "
             f"{len(self.courses_updated)} updated, {len(self.revisions)} new module "
             f"revision(s), {len(self.retired)} module(s) withdrawn, {self.unchanged} "
-            f"module(s) unchanged, {len(self.pathways)} pathway(s) loaded, "
+            f"module(s) unchanged, {len(self.pathways)} pathway(s) created or changed, "
             f"{self.enrolments} cohort enrolment(s), {self.problems} problem(s)"
         )
 
