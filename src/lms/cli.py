@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from lms.cli_accounts import cohorts_app, users_app
+from lms.cli_quiz import quiz_app
 from lms.config import Settings
 from lms.i18n import current_language
 from lms.migrate import ForeignKeyViolation
@@ -32,6 +33,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(cohorts_app, name="cohorts")
 content_app = typer.Typer(help="Courses and pathways (Markdown and YAML).", no_args_is_help=True)
 app.add_typer(content_app, name="content")
+app.add_typer(quiz_app, name="quiz")
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -109,7 +109,7 @@ def check(quiz: Quiz, draw: list[Drawn], answers: Any) -> dict[str, Any]:
         try:
             clean[served.id] = _canonical(question, answers[served.id])
         except ValueError as error:
-            problems.append(AnswerProblem(served.id, f"{served.id}: {error}"))
+            problems.append(AnswerProblem(served.id, str(error)))
     if problems:
         raise AnswersRejected(problems)
     return clean
@@ -120,7 +120,7 @@ def _canonical(question: Question, answer: Any) -> Any:
     if question.type in (SINGLE, TRUE_FALSE):
         if not isinstance(answer, str):
             raise ValueError(
-                _("expected one choice id, such as %(id)s.") % {"id": f"{question.id}.a"}
+                _("Expected one choice id, such as %(id)s.") % {"id": f"{question.id}.a"}
             )
         if answer not in ids:
             raise ValueError(
@@ -129,9 +129,9 @@ def _canonical(question: Question, answer: Any) -> Any:
         return answer
     if question.type == MULTIPLE:
         if not isinstance(answer, list) or not all(isinstance(a, str) for a in answer):
-            raise ValueError(_("expected a list of choice ids."))
+            raise ValueError(_("Expected a list of choice ids."))
         if len(set(answer)) != len(answer):
-            raise ValueError(_("a choice is ticked twice."))
+            raise ValueError(_("A choice is ticked twice."))
         strangers = [a for a in answer if a not in ids]
         if strangers:
             raise ValueError(
@@ -140,17 +140,21 @@ def _canonical(question: Question, answer: Any) -> Any:
         return sorted(answer)
     if question.type == SHORT:
         if not isinstance(answer, str):
-            raise ValueError(_("expected a text answer."))
+            raise ValueError(_("Expected a text answer."))
         if not answer.strip():
-            raise ValueError(_("the answer is empty."))
+            raise ValueError(_("The answer is empty."))
         if len(answer) > MAX_TEXT_ANSWER:
-            raise ValueError(_("an answer has at most %(n)s characters.") % {"n": MAX_TEXT_ANSWER})
+            raise ValueError(_("An answer has at most %(n)s characters.") % {"n": MAX_TEXT_ANSWER})
         return answer.strip()
     if question.type == NUMERIC:
         if isinstance(answer, bool) or not isinstance(answer, int | float):
-            raise ValueError(_("expected a number."))
-        if not math.isfinite(answer):
-            raise ValueError(_("expected a finite number."))
+            raise ValueError(_("Expected a number."))
+        try:
+            finite = math.isfinite(answer)
+        except OverflowError:  # an integer beyond any float
+            finite = False
+        if not finite:
+            raise ValueError(_("Expected a finite number."))
         return float(answer)
     if question.type == MATCHING:
         lefts = {pair.left_id for pair in question.pairs}
@@ -158,11 +162,11 @@ def _canonical(question: Question, answer: Any) -> Any:
         if not isinstance(answer, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in answer.items()
         ):
-            raise ValueError(_("expected an object matching each left id to a right id."))
+            raise ValueError(_("Expected an object matching each left id to a right id."))
         if set(answer) != lefts:
             missing = sorted(lefts - set(answer)) or sorted(set(answer) - lefts)
             raise ValueError(
-                _("match each of %(lefts)s exactly once (not %(id)s).")
+                _("Match each of %(lefts)s exactly once (not %(id)s).")
                 % {"lefts": ", ".join(sorted(lefts)), "id": missing[0][:40]}
             )
         strangers = [v for v in answer.values() if v not in rights]
