@@ -20,6 +20,8 @@ from lms.courses import routes as course_pages
 from lms.courses.service import TextCache
 from lms.db import Database, create_engine_for
 from lms.paths import resource
+from lms.quizzes import api as quizzes_api
+from lms.quizzes import routes as quiz_pages
 from lms.startup import ensure_secret, prepare_data_dir
 from lms.web import errors, pages
 from lms.web.middleware import (
@@ -69,9 +71,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(pages.router)
     app.include_router(account_pages.router)
     app.include_router(cohort_pages.router)
+    app.include_router(quiz_pages.router)
     app.include_router(course_pages.router)
     app.include_router(accounts_api.router)
     app.include_router(courses_api.router)
+    app.include_router(quizzes_api.router)
     app.include_router(pages.operations)
 
     # Added innermost first: the last one added wraps all the others.

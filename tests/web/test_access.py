@@ -29,6 +29,12 @@ COHORT_MANAGE = {**MANAGERS, "outsider": "404"}
 ADMIN = {**dict.fromkeys(ROLES, "403"), "anonymous": "login", "admin": "ok"}
 CONTENT_EDITORS = {**STAFF, "coordinator": "403", "outsider": "403"}
 API = {**dict.fromkeys(ROLES, "ok"), "anonymous": "401"}
+# A quiz is for the learners enrolled in its course: the cohort's volunteer here.
+ENROLLED = {**dict.fromkeys(ROLES, "404"), "anonymous": "login", "volunteer": "ok"}
+API_ENROLLED = {**ENROLLED, "anonymous": "401"}
+NO_ATTEMPT = {**ENROLLED, "volunteer": "404"}  # an attempt id that is nobody's
+QUIZ = "/courses/service-records/03-privacy/quiz"
+RESULTS = "/cohorts/ACC-1/quizzes/service-records/03-privacy"
 
 # (method, route path, concrete path, form data, expected per role)
 TABLE: list[tuple[str, str, str, dict[str, str], dict[str, str]]] = [
@@ -111,6 +117,25 @@ TABLE: list[tuple[str, str, str, dict[str, str], dict[str, str]]] = [
         {},
         SIGNED_IN,
     ),
+    ("GET", "/courses/{slug}/{stem}/quiz", QUIZ, {}, ENROLLED),
+    ("POST", "/courses/{slug}/{stem}/quiz", QUIZ, {}, ENROLLED),
+    ("POST", "/courses/{slug}/{stem}/quiz/answers", QUIZ + "/answers", {}, NO_ATTEMPT),
+    ("GET", "/cohorts/{code}/quizzes", "/cohorts/ACC-1/quizzes", {}, COHORT_VIEW),
+    ("GET", "/cohorts/{code}/quizzes/{slug}/{stem}", RESULTS, {}, COHORT_VIEW),
+    (
+        "GET",
+        "/cohorts/{code}/quizzes/{slug}/{stem}/results.csv",
+        RESULTS + "/results.csv",
+        {},
+        COHORT_VIEW,
+    ),
+    (
+        "GET",
+        "/cohorts/{code}/quizzes/{slug}/{stem}/results.xlsx",
+        RESULTS + "/results.xlsx",
+        {},
+        COHORT_VIEW,
+    ),
     ("GET", "/content/problems", "/content/problems", {}, CONTENT_EDITORS),
     ("GET", "/api/v1/me", "/api/v1/me", {}, API),
     ("GET", "/api/v1/courses", "/api/v1/courses", {}, API),
@@ -122,6 +147,21 @@ TABLE: list[tuple[str, str, str, dict[str, str], dict[str, str]]] = [
         API,
     ),
     ("GET", "/api/v1/me/progress", "/api/v1/me/progress", {}, API),
+    (
+        "GET",
+        "/api/v1/courses/{course}/modules/{module}/quiz",
+        "/api/v1" + QUIZ.replace("03-privacy", "modules/03-privacy"),
+        {},
+        API_ENROLLED,
+    ),
+    (
+        "POST",
+        "/api/v1/courses/{course}/modules/{module}/quiz/attempts",
+        "/api/v1" + QUIZ.replace("03-privacy", "modules/03-privacy") + "/attempts",
+        {},
+        API,  # 422: the body is missing (checked after who is asking)
+    ),
+    ("GET", "/api/v1/me/attempts", "/api/v1/me/attempts", {}, API),
 ]
 
 

@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from lms.config import Language
 from lms.courses.markdown import RenderedBody, render
 from lms.i18n import coerce_language
+from lms.quizzes import syntax as quiz_syntax
+from lms.quizzes.model import Quiz
+from lms.quizzes.render import with_html
 
 MAX_FILE_BYTES = 1024 * 1024
 SLUG = r"^[a-z0-9][a-z0-9-]{1,63}$"
@@ -65,6 +68,7 @@ class ModuleVersion:
     meta: ModuleMeta
     body: RenderedBody
     source: str
+    quiz: Quiz | None = None  # parsed, with its HTML
 
     @property
     def digest(self) -> str:
@@ -360,8 +364,26 @@ def read_modules(course: CourseSource, problems: list[Problem]) -> None:
                     )
                 )
                 continue
+            if not quizzes_agree(module, course.meta.languages[0], problems):
+                continue
             course.modules.append(module)
     course.modules.sort(key=lambda m: m.number)
+
+
+def quizzes_agree(module: ModuleSource, default: str, problems: list[Problem]) -> bool:
+    """Every translation's quiz asks what the default language's asks (see
+    ``lms.quizzes.syntax.mismatches``), so an answer by id means the same in each."""
+    main = module.versions.get(default)  # type: ignore[call-overload]
+    if main is None or main.quiz is None:
+        return True
+    agree = True
+    for language, version in module.versions.items():
+        if language == default or version.quiz is None:
+            continue
+        for line, message in quiz_syntax.mismatches(main.quiz, version.quiz):
+            problems.append(Problem(version.path, line, message))
+            agree = False
+    return agree
 
 
 def read_module(
@@ -380,10 +402,15 @@ def read_module(
     data, body_text, first, raw = split_front_matter(text, path, own)
     meta = validated(ModuleMeta, data, raw, path, own) if data is not None else None
     body = check_body(body_text, first, path, course.folder, course_url, stems, own)
+    quiz = None
+    if body.quiz is not None:
+        parsed = quiz_syntax.parse(body.quiz, body.quiz_line or 1)
+        own.extend(Problem(path, line, message) for line, message in parsed.problems)
+        quiz = with_html(parsed.quiz) if parsed.ok else None
     problems.extend(own)
     if own or meta is None:
         return None
-    return ModuleVersion(language=language, path=path, meta=meta, body=body, source=text)
+    return ModuleVersion(language=language, path=path, meta=meta, body=body, source=text, quiz=quiz)
 
 
 def check_body(

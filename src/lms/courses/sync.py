@@ -166,6 +166,7 @@ async def _sync_module(
             html=version.body.html,
             quiz=version.body.quiz,
             quiz_line=version.body.quiz_line,
+            quiz_data=version.quiz.to_json() if version.quiz else None,
         )
         for lang, version in sorted(source.versions.items())
     )

@@ -14,6 +14,7 @@ from lms.models.courses import (
     ModuleText,
     Pathway,
 )
+from lms.models.quizzes import QuizAttempt
 
 metadata = SQLModel.metadata
 
@@ -32,6 +33,7 @@ __all__ = [
     "ModuleText",
     "PasswordLink",
     "Pathway",
+    "QuizAttempt",
     "Role",
     "SQLModel",
     "User",

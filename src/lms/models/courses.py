@@ -75,6 +75,11 @@ class ModuleText(SQLModel, table=True):
     html: str = Field(sa_column=Column(Text, nullable=False))
     quiz: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     quiz_line: int | None = None
+    quiz_data: dict[str, Any] | None = Field(
+        default=None,
+        sa_column=Column(JSON, nullable=True),
+        description="the parsed quiz with its rendered HTML (lms.quizzes.model.Quiz)",
+    )
     extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
