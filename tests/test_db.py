@@ -59,6 +59,51 @@ async def test_writers_queue_instead_of_failing(settings: Settings, database_url
 
 
 @sqlite_only
+async def test_two_app_instances_share_the_write_gate(
+    settings: Settings, database_url: str
+) -> None:
+    """Two workers (two engines on one database file): a writer of the second waits at
+    the gate (the flock beside the database) while the first holds it, then goes on at
+    once when it is released; no "database is locked", no polling with pauses."""
+    first = Database(create_engine_for(settings, database_url))
+    second = Database(create_engine_for(settings, database_url))
+    assert first.gate is not None and second.gate is not None
+    assert first.gate.path == second.gate.path
+    order: list[str] = []
+    released_at = 0.0
+    loop = asyncio.get_running_loop()
+
+    async def hold() -> None:
+        nonlocal released_at
+        async with first.session(write=True) as session:
+            await audit.record(
+                session, actor=None, action="test.gate", object_type="t", object_id="a"
+            )
+            order.append("a in")
+            await asyncio.sleep(0.4)
+            await session.commit()
+            order.append("a out")
+        released_at = loop.time()
+
+    try:
+        holding = asyncio.create_task(hold())
+        await asyncio.sleep(0.1)
+        async with second.session(write=True) as session:
+            entered_at = loop.time()
+            order.append("b in")
+            await audit.record(
+                session, actor=None, action="test.gate", object_type="t", object_id="b"
+            )
+            await session.commit()
+        await holding
+    finally:
+        await first.dispose()
+        await second.dispose()
+    assert order == ["a in", "a out", "b in"]
+    assert entered_at - released_at < 0.05  # woken by the kernel, not by a busy-handler retry
+
+
+@sqlite_only
 async def test_readers_do_not_wait_for_a_writer(settings: Settings, database_url: str) -> None:
     """WAL: while a writer holds the write lock, a reader gets the last committed state
     at once (it neither waits for the lock nor sees the uncommitted row)."""

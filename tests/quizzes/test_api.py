@@ -108,6 +108,7 @@ async def test_right_answers_pass_record_progress_and_show_feedback(
     assert (body["score"], body["passed"], body["attempts_left"]) == (100, True, 2)
     assert body["feedback"]["q1"]["correct"] is True
     assert "对，身份证号不写进记录。" in body["feedback"]["q1"]["feedback"]
+    assert "对，先当面告诉督导。" in body["feedback"]["q3"]["feedback"]  # that answer's own
     assert body["feedback"]["q6"]["answer"] == {"q6.l1": "q6.r1", "q6.l2": "q6.r2"}
     progress = (
         await db_session.scalars(select(ModuleProgress).where(ModuleProgress.user_id == learner.id))

@@ -1213,11 +1213,6 @@ def test_any_text_is_read_or_refused_never_crashes(text: str, first_line: int) -
 # -- known bugs (the owner of lms/quizzes/syntax.py fixes these) ----------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a question after a refused one is named by the count of accepted questions: "
-    "the second question of the file is called 'question 1'",
-)
 def test_messages_name_the_question_s_place_in_the_file() -> None:
     assert problems("1. Q\n\n2. R\n") == [
         (1, f"question 1 has no answers: expected {KINDS}"),
@@ -1225,49 +1220,26 @@ def test_messages_name_the_question_s_place_in_the_file() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a Title: or Points: line after the last question is silently dropped"
-)
 @pytest.mark.parametrize("line", ["Title: Lost", "Points: 3"])
 def test_a_title_or_points_without_a_question_is_a_problem(line: str) -> None:
     parsed = parse(f"1. Q\n{TWO_CHOICES}\n{line}\n")
     assert [n for n, _ in parsed.problems] == [5]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a bare '*' line (stripped to '*', no space after it) is glued to the previous "
-    "accepted answer, which becomes 'full\\n*' and no longer matches 'full'",
-)
 def test_a_bare_star_line_is_not_part_of_the_previous_answer() -> None:
     parsed = parse("1. Q\n* full\n*\n")
     assert parsed.problems != [] or parsed.quiz.questions[0].choices[0].text == "full"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read_setting replaces '_' by ' ' but the SETTING pattern never admits '_', "
-    "so 'max_attempts: 2' is 'expected a setting such as ...'",
-)
 def test_a_setting_name_may_use_underscores() -> None:
     assert read("max_attempts: 2\n1. Q\n" + TWO_CHOICES).settings.max_attempts == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a second '-' (or '+', '...') line replaces the first feedback without a word; "
-    "its text is lost",
-)
 def test_a_second_feedback_line_is_not_silently_dropped() -> None:
     parsed = parse("1. Q\n- one\n- two\n" + TWO_CHOICES)
     assert parsed.problems != [] or "one" in (parsed.quiz.questions[0].feedback.incorrect or "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="write() puts no weight before a 100% answer or a 0% choice, so a text that "
-    "itself starts with '%5%' is read back as a weight",
-)
 @pytest.mark.parametrize(
     "text", ["1. Q\n* %100% %5% x\n", "1. Q\n*a) x\nb) %0% %50% y\n"], ids=["short", "choice"]
 )

@@ -100,7 +100,7 @@ async def take(
         zone=settings.zone,
         writer=request.app.state.session_factory,
     )
-    quiz, _grading = await quizzes.attempt_quiz(session, attempt)
+    quiz, _grading = await quizzes.attempt_quiz(session, attempt, place)
     state = await quizzes.standing(session, user=user, module_id=attempt.module_id, quiz=quiz)
     return AttemptOut(
         attempt_id=attempt.id or 0,

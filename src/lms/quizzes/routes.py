@@ -53,7 +53,7 @@ async def page_context(
         )
     attempt = state.open_attempt
     if attempt is not None:
-        quiz, _grading = await quizzes.attempt_quiz(session, attempt)
+        quiz, _grading = await quizzes.attempt_quiz(session, attempt, place)
     else:
         quiz = place.quiz
     return {
@@ -122,7 +122,7 @@ async def submit_answers(
     attempt = await session.get(QuizAttempt, attempt_id) if attempt_id else None
     answers: dict[str, Any] = {}
     if attempt is not None and attempt.user_id == user.id and attempt.finished_at is None:
-        quiz, _grading = await quizzes.attempt_quiz(session, attempt)
+        quiz, _grading = await quizzes.attempt_quiz(session, attempt, place)
         answers = answers_from_form(form, quiz, attempt)
     try:
         outcome = await quizzes.submit(

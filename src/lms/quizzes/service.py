@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
-from lms.courses.service import _insert, course_language, find_course, localised
+from lms.courses.service import _insert, course_language, localised
 from lms.db import SessionFactory
 from lms.errors import Conflict, NotFound
 from lms.i18n import format_when
@@ -49,7 +49,7 @@ from lms.quizzes.model import (
     Quiz,
     ShowAnswers,
 )
-from lms.quizzes.syntax import number_text
+from lms.quizzes.syntax import normalise, number_text
 
 _random = secrets.SystemRandom()
 
@@ -64,6 +64,7 @@ class QuizPlace:
     language: str
     title: str  # the module's, in that language
     quiz: Quiz
+    texts: dict[str, ModuleText] = field(default_factory=dict)  # of the revision, by language
 
 
 @dataclass
@@ -115,30 +116,34 @@ def _quizzes(texts: dict[str, ModuleText], language: str) -> tuple[Quiz, Quiz] |
 async def find(
     session: AsyncSession, *, user: User, course_slug: str, stem: str, language: str
 ) -> QuizPlace:
-    """The quiz of a module the learner is enrolled in; 404 for anything else."""
-    course = await find_course(session, course_slug)
+    """The quiz of a module the learner is enrolled in; 404 for anything else. Two
+    statements: the course, module, revision and enrolment; the revision's texts."""
     row = (
         await session.execute(
-            select(Module, col(ModuleRevision.id))
-            .join(
+            select(Course, Module, col(ModuleRevision.id), col(Enrolment.id))
+            .outerjoin(
+                Module, (col(Module.course_id) == Course.id) & (col(Module.stem) == stem[:80])
+            )
+            .outerjoin(
                 ModuleRevision,
                 (col(ModuleRevision.module_id) == Module.id)
                 & (col(ModuleRevision.revision) == Module.current_revision),
             )
-            .where(col(Module.course_id) == course.id, col(Module.stem) == stem[:80])
+            .outerjoin(
+                Enrolment,
+                (col(Enrolment.course_id) == Course.id) & (col(Enrolment.user_id) == user.id),
+            )
+            .where(col(Course.slug) == course_slug[:64])
         )
     ).first()
     if row is None:
+        raise NotFound(_("There is no course %(slug)s.") % {"slug": course_slug[:64]})
+    course, module, revision_id, enrolled = row
+    if module is None or revision_id is None:
         raise NotFound(
             _("The course %(course)s has no module %(module)s.")
             % {"course": course.slug, "module": stem[:80]}
         )
-    module, revision_id = row[0], int(row[1] or 0)
-    enrolled = await session.scalar(
-        select(col(Enrolment.id)).where(
-            col(Enrolment.user_id) == user.id, col(Enrolment.course_id) == course.id
-        )
-    )
     if enrolled is None:
         raise NotFound(_("You are not enrolled in the course of this quiz."))
     texts = await _texts(session, revision_id)
@@ -155,6 +160,7 @@ async def find(
         language=chosen,
         title=texts[chosen].title,
         quiz=quizzes[0],
+        texts=texts,
     )
 
 
@@ -316,9 +322,16 @@ def public_questions(quiz: Quiz, attempt: QuizAttempt) -> list[dict[str, Any]]:
     return questions
 
 
-async def attempt_quiz(session: AsyncSession, attempt: QuizAttempt) -> tuple[Quiz, Quiz]:
-    """(the quiz the attempt was served, the quiz to grade it with), from its revision."""
-    quizzes = _quizzes(await _texts(session, attempt.revision_id), attempt.language)
+async def attempt_quiz(
+    session: AsyncSession, attempt: QuizAttempt, place: QuizPlace | None = None
+) -> tuple[Quiz, Quiz]:
+    """(the quiz the attempt was served, the quiz to grade it with), from its revision
+    (the place's texts when it is the same revision)."""
+    if place is not None and place.revision_id == attempt.revision_id and place.texts:
+        texts = place.texts
+    else:
+        texts = await _texts(session, attempt.revision_id)
+    quizzes = _quizzes(texts, attempt.language)
     if quizzes is None:  # a revision's texts never change
         raise NotFound(_("This module has no quiz."))
     return quizzes
@@ -347,7 +360,7 @@ async def submit(
         raise NotFound(_("There is no such attempt at this quiz."))
     if attempt.finished_at is not None:
         raise Conflict(_("This attempt was already submitted."))
-    served_quiz, grading_quiz = await attempt_quiz(session, attempt)
+    served_quiz, grading_quiz = await attempt_quiz(session, attempt, place)
     drawn = [Drawn.from_json(item) for item in attempt.draw]
     checked = grading.check(grading_quiz, drawn, answers)
     result = grading.grade(grading_quiz, drawn, checked)
@@ -458,6 +471,8 @@ def review(quiz: Quiz, attempt: QuizAttempt) -> dict[str, Any]:
         if question.type in CHOICE_TYPES:
             chosen = given if isinstance(given, list) else [given]
             notes += [c.feedback for c in question.choices if c.id in chosen]
+        elif question.type == SHORT and isinstance(given, str):
+            notes += [c.feedback for c in question.choices if normalise(c.text) == normalise(given)]
         notes.append(question.feedback.general)
         result[question.id] = {
             "points": round(question.points * share, 2),

@@ -56,14 +56,14 @@ TITLE = re.compile(r"^title\s*[:：]\s*(.*)$", re.IGNORECASE)
 POINTS = re.compile(r"^points\s*[:：]\s*(.*)$", re.IGNORECASE)
 CHOICE = re.compile(r"^(\*?)([a-zA-Z])\)\s*(.*)$")
 BOX = re.compile(r"^\[( |\*)\]\s*(.*)$")
-SHORT_ANSWER = re.compile(r"^\*\s+(.*)$")
+SHORT_ANSWER = re.compile(r"^\*(?:\s+(.*))?$")
 NUMBER = re.compile(r"^=\s*(.*)$")
 PAIR = re.compile(r"^(.*?\S)\s*->\s*(\S.*)$")
 GENERAL = re.compile(r"^\.\.\.\s*(.*)$")
 RIGHT = re.compile(r"^\+\s+(.*)$")
 WRONG = re.compile(r"^-\s+(.*)$")
 WEIGHT = re.compile(r"^%\s*(-?\d+(?:\.\d+)?)\s*%\s*")
-SETTING = re.compile(r"^([a-zA-Z][a-zA-Z -]*?)\s*[:：]\s*(.*)$")
+SETTING = re.compile(r"^([a-zA-Z][a-zA-Z _-]*?)\s*[:：]\s*(.*)$")
 NUMBER_VALUE = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 TOLERANCE = re.compile(rf"^({NUMBER_VALUE})\s*(?:(?:\+-|±|\+/-)\s*({NUMBER_VALUE}))?$")
 RANGE = re.compile(rf"^\[\s*({NUMBER_VALUE})\s*[,，]\s*({NUMBER_VALUE})\s*\]$")
@@ -143,6 +143,7 @@ class _Parser:
         self.pending_points: tuple[int, float] | None = None
         self.seen_settings: set[str] = set()
         self.pick_line = 0
+        self.started = 0  # questions begun in the file, refused ones included
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append((line, message))
@@ -151,6 +152,9 @@ class _Parser:
         for offset, raw in enumerate(text.splitlines()):
             self.read_line(self.first_line + offset, raw.strip())
         self.finish_question()
+        for pending in (self.pending_name, self.pending_points):
+            if pending is not None:
+                self.problem(pending[0], "Title: and Points: go right before a question '1. …'")
         if not self.quiz.questions and not self.problems:
             self.problem(self.first_line, "the quiz has no questions: expected 1. a question")
         pick = self.quiz.settings.pick
@@ -188,6 +192,7 @@ class _Parser:
 
     def start_question(self, line: int, text: str) -> None:
         self.finish_question()
+        self.started += 1
         self.draft = Draft(number_line=line, text=[text] if text else [])
         self.draft.target = self.draft.text.append
         if self.pending_name is not None:
@@ -269,18 +274,18 @@ class _Parser:
         if (found := GENERAL.match(text)) is not None:
             last = draft.items[-1] if draft.items else None
             if last is not None and last.kind in ("choice", "box", "short"):
-                last.feedback = [found.group(1)]
+                last.feedback.append(found.group(1))  # a second '...' line adds to it
                 draft.target = last.feedback.append
             else:
-                draft.general = [found.group(1)]
+                draft.general = [*(draft.general or []), found.group(1)]
                 draft.target = draft.general.append
             return
         if (found := RIGHT.match(text)) is not None:
-            draft.correct = [found.group(1)]
+            draft.correct = [*(draft.correct or []), found.group(1)]
             draft.target = draft.correct.append
             return
         if (found := WRONG.match(text)) is not None:
-            draft.incorrect = [found.group(1)]
+            draft.incorrect = [*(draft.incorrect or []), found.group(1)]
             draft.target = draft.incorrect.append
             return
         if (item := answer_item(line, text)) is not None:
@@ -303,7 +308,7 @@ class _Parser:
         draft, self.draft = self.draft, None
         if draft is None:
             return
-        number = len(self.quiz.questions) + 1
+        number = self.started  # as the trainer counts: refused questions included
         qid = f"q{number}"
         text = "\n".join(draft.text).strip()
         where = draft.number_line
@@ -546,7 +551,7 @@ def answer_item(line: int, text: str) -> Item | None:
         weight, rest = _weight(found.group(2))
         return Item("box", line, rest, correct=found.group(1) == "*", weight=weight)
     if (found := SHORT_ANSWER.match(text)) is not None:
-        weight, rest = _weight(found.group(1))
+        weight, rest = _weight(found.group(1) or "")
         return Item("short", line, rest, correct=True, weight=weight)
     if (found := NUMBER.match(text)) is not None:
         weight, rest = _weight(found.group(1))
@@ -626,6 +631,8 @@ def _answers(question: Question) -> list[str]:
         for index, choice in enumerate(question.choices):
             star = "*" if choice.correct else ""
             weight = "" if choice.correct or not choice.weight else _weight_text(choice.weight)
+            if not weight and WEIGHT.match(choice.text):  # say the weight, or the text loses it
+                weight = _weight_text(choice.weight)
             lines.extend(_marked(f"{star}{letter(index)}) {weight}", choice.text))
             if choice.feedback:
                 lines.extend(_marked("... ", choice.feedback))
@@ -634,7 +641,7 @@ def _answers(question: Question) -> list[str]:
         share = 100 / len(right) if right else 0
         plain = all(
             math.isclose(c.weight, share if c.correct else -share) for c in question.choices
-        )
+        ) and not any(WEIGHT.match(c.text) for c in question.choices)
         for choice in question.choices:
             box = "[*] " if choice.correct else "[ ] "
             weight = "" if plain else _weight_text(choice.weight)
@@ -643,7 +650,8 @@ def _answers(question: Question) -> list[str]:
                 lines.extend(_marked("... ", choice.feedback))
     elif question.type == SHORT:
         for choice in question.choices:
-            weight = "" if choice.weight == 100 else _weight_text(choice.weight)
+            plain = choice.weight == 100 and not WEIGHT.match(choice.text)
+            weight = "" if plain else _weight_text(choice.weight)
             lines.extend(_marked(f"* {weight}", choice.text))
             if choice.feedback:
                 lines.extend(_marked("... ", choice.feedback))
