@@ -204,7 +204,9 @@ def main() -> None:
                 )
             return spent
 
+        cpu_before, wall_before = time.process_time(), time.perf_counter()
         burst_seconds = asyncio.run(load())
+        generator = (time.process_time() - cpu_before) / (time.perf_counter() - wall_before)
         health, _p50, _p99 = wrk(base + "/healthz", 5, {})
     finally:
         server.terminate()
@@ -235,7 +237,8 @@ def main() -> None:
         + (f" (first: {failures[0]})" if failures else "")
         + f". Requests over 2 s: {slow}. `/healthz` of the same server with wrk afterwards: "
         f"{health:,.0f} req/s; attempts graded per second ÷ /healthz: "
-        f"{len(latencies['submit']) / options.seconds / health:.2f}.",
+        f"{len(latencies['submit']) / options.seconds / health:.2f}. The load generator "
+        f"itself used {generator:.0%} of a core of the two.",
     ]
     print("\n".join(table))
     if not options.no_write:

@@ -22,6 +22,7 @@ from lms.db import Database, create_engine_for
 from lms.paths import resource
 from lms.quizzes import api as quizzes_api
 from lms.quizzes import routes as quiz_pages
+from lms.quizzes.service import QuizCache
 from lms.startup import ensure_secret, prepare_data_dir
 from lms.web import errors, pages
 from lms.web.middleware import (
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.session_factory = database.session
     app.state.templates = build_environment(settings)
     app.state.texts = TextCache()  # published module texts, by revision (never change)
+    app.state.quizzes = QuizCache()  # their parsed quizzes, likewise
 
     errors.install(app)
     app.mount("/static", VersionedStaticFiles(directory=resource("static")), name="static")

@@ -47,7 +47,7 @@ async def take(session: AsyncSession, user: User, answers: dict[str, Any]) -> fl
     )
     from zoneinfo import ZoneInfo
 
-    attempt = await quizzes.start(session, user=user, place=place, zone=ZoneInfo("UTC"))
+    attempt, _state = await quizzes.start(session, user=user, place=place, zone=ZoneInfo("UTC"))
     outcome = await quizzes.submit(
         session, user=user, place=place, attempt_id=attempt.id, answers=answers
     )

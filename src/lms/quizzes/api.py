@@ -91,9 +91,14 @@ async def take(
     settings: SettingsDep,
 ) -> AttemptOut:
     place = await quizzes.find(
-        session, user=user, course_slug=course, stem=module, language=current_language.get()
+        session,
+        user=user,
+        course_slug=course,
+        stem=module,
+        language=current_language.get(),
+        cache=request.app.state.quizzes,
     )
-    attempt = await quizzes.start(
+    attempt, state = await quizzes.start(
         session,
         user=user,
         place=place,
@@ -101,7 +106,6 @@ async def take(
         writer=request.app.state.session_factory,
     )
     quiz, _grading = await quizzes.attempt_quiz(session, attempt, place)
-    state = await quizzes.standing(session, user=user, module_id=attempt.module_id, quiz=quiz)
     return AttemptOut(
         attempt_id=attempt.id or 0,
         module_title=place.title,
@@ -129,7 +133,12 @@ async def submit(
     user: CurrentUser,
 ) -> Response:
     place = await quizzes.find(
-        session, user=user, course_slug=course, stem=module, language=current_language.get()
+        session,
+        user=user,
+        course_slug=course,
+        stem=module,
+        language=current_language.get(),
+        cache=request.app.state.quizzes,
     )
     try:
         outcome = await quizzes.submit(

@@ -76,7 +76,12 @@ async def quiz_page(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, stem: str
 ) -> Response:
     place = await quizzes.find(
-        session, user=user, course_slug=slug, stem=stem, language=current_language.get()
+        session,
+        user=user,
+        course_slug=slug,
+        stem=stem,
+        language=current_language.get(),
+        cache=request.app.state.quizzes,
     )
     return render(request, "quizzes/quiz.html", await page_context(session, user, place))
 
@@ -92,17 +97,18 @@ async def start_attempt(
     stem: str,
 ) -> Response:
     place = await quizzes.find(
-        session, user=user, course_slug=slug, stem=stem, language=current_language.get()
+        session,
+        user=user,
+        course_slug=slug,
+        stem=stem,
+        language=current_language.get(),
+        cache=request.app.state.quizzes,
     )
     factory = request.app.state.session_factory
-    attempt = await quizzes.start(
+    _attempt, state = await quizzes.start(
         session, user=user, place=place, zone=settings.zone, writer=factory
     )
     if request.headers.get("HX-Request") == "true":
-        state = await quizzes.standing(
-            session, user=user, module_id=place.module.id or 0, quiz=place.quiz
-        )
-        state.open_attempt = attempt
         context = await page_context(session, user, place, state, announce=True)
         return render(request, "quizzes/quiz.html", context, block="quiz")
     return redirect(request, quiz_url(place))
@@ -114,7 +120,12 @@ async def submit_answers(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, stem: str
 ) -> Response:
     place = await quizzes.find(
-        session, user=user, course_slug=slug, stem=stem, language=current_language.get()
+        session,
+        user=user,
+        course_slug=slug,
+        stem=stem,
+        language=current_language.get(),
+        cache=request.app.state.quizzes,
     )
     form = await request.form()
     raw_id = str(form.get("attempt_id", ""))

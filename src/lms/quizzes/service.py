@@ -10,6 +10,7 @@ attempts`` finished attempts, and ``cool-down`` minutes after a failed one.
 from __future__ import annotations
 
 import secrets
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -64,7 +65,8 @@ class QuizPlace:
     language: str
     title: str  # the module's, in that language
     quiz: Quiz
-    texts: dict[str, ModuleText] = field(default_factory=dict)  # of the revision, by language
+    versions: Versions = field(default_factory=dict)  # of the revision, by language
+    cache: QuizCache | None = None
 
 
 @dataclass
@@ -95,26 +97,73 @@ class Outcome:
     standing: Standing | None = None  # after this attempt
 
 
-async def _texts(session: AsyncSession, revision_id: int) -> dict[str, ModuleText]:
-    rows = await session.scalars(
-        select(ModuleText).where(col(ModuleText.revision_id) == revision_id)
-    )
-    return {text.language: text for text in rows}
+@dataclass(frozen=True)
+class Version:
+    """A revision's quiz in one language: the module's title, the quiz as served, and
+    the quiz to grade with (the same, accepting every language's short answers)."""
+
+    title: str
+    quiz: Quiz
+    grading: Quiz
 
 
-def _quizzes(texts: dict[str, ModuleText], language: str) -> tuple[Quiz, Quiz] | None:
-    """(the quiz in ``language``, the quiz to grade with: the same, accepting every
-    language's short answers); None when the revision has no quiz."""
-    parsed = {lang: Quiz.from_json(t.quiz_data) for lang, t in texts.items() if t.quiz_data}
-    if language not in parsed:
-        return None
-    others = [quiz for lang, quiz in parsed.items() if lang != language]
-    grading_quiz = grading.with_answers_of(Quiz.from_json(texts[language].quiz_data or {}), others)
-    return parsed[language], grading_quiz
+Versions = dict[str, Version]  # by language; empty when the revision has no quiz
+
+
+async def _load_versions(session: AsyncSession, revision_id: int) -> Versions:
+    rows = (
+        await session.execute(
+            select(
+                col(ModuleText.language), col(ModuleText.title), col(ModuleText.quiz_data)
+            ).where(col(ModuleText.revision_id) == revision_id, col(ModuleText.quiz).is_not(None))
+        )
+    ).all()
+    parsed = {language: (title, data) for language, title, data in rows if data}
+    versions = {}
+    for language, (title, data) in parsed.items():
+        others = [Quiz.from_json(d) for lang, (_t, d) in parsed.items() if lang != language]
+        versions[language] = Version(
+            title=title,
+            quiz=Quiz.from_json(data),
+            grading=grading.with_answers_of(Quiz.from_json(data), others),
+        )
+    return versions
+
+
+class QuizCache:
+    """Parsed quizzes by revision id, per worker. A published revision never changes, so
+    nothing here goes stale; the least recently used leave first. The quizzes are shared
+    between requests: nothing may change them."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._items: OrderedDict[int, Versions] = OrderedDict()
+
+    async def get(self, session: AsyncSession, revision_id: int) -> Versions:
+        if revision_id in self._items:
+            self._items.move_to_end(revision_id)
+            return self._items[revision_id]
+        versions = await _load_versions(session, revision_id)
+        self._items[revision_id] = versions
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return versions
+
+
+async def _versions(session: AsyncSession, revision_id: int, cache: QuizCache | None) -> Versions:
+    if cache is None:
+        return await _load_versions(session, revision_id)
+    return await cache.get(session, revision_id)
 
 
 async def find(
-    session: AsyncSession, *, user: User, course_slug: str, stem: str, language: str
+    session: AsyncSession,
+    *,
+    user: User,
+    course_slug: str,
+    stem: str,
+    language: str,
+    cache: QuizCache | None = None,
 ) -> QuizPlace:
     """The quiz of a module the learner is enrolled in; 404 for anything else. Two
     statements: the course, module, revision and enrolment; the revision's texts."""
@@ -146,21 +195,21 @@ async def find(
         )
     if enrolled is None:
         raise NotFound(_("You are not enrolled in the course of this quiz."))
-    texts = await _texts(session, revision_id)
+    versions = await _versions(session, revision_id, cache)
     chosen = course_language(course, language)
-    if chosen not in texts:
+    if chosen not in versions:
         chosen = course.languages[0]
-    quizzes = _quizzes(texts, chosen)
-    if quizzes is None:
+    if chosen not in versions:
         raise NotFound(_("This module has no quiz."))
     return QuizPlace(
         course=course,
         module=module,
         revision_id=revision_id,
         language=chosen,
-        title=texts[chosen].title,
-        quiz=quizzes[0],
-        texts=texts,
+        title=versions[chosen].title,
+        quiz=versions[chosen].quiz,
+        versions=versions,
+        cache=cache,
     )
 
 
@@ -235,8 +284,9 @@ async def start(
     zone: ZoneInfo,
     writer: SessionFactory | None = None,
     now: datetime | None = None,
-) -> QuizAttempt:
-    """The learner's open attempt at this quiz, or a new one if the limits allow: 409 when
+) -> tuple[QuizAttempt, Standing]:
+    """The learner's open attempt at this quiz, or a new one if the limits allow, with
+    where they stand (the attempt open in it): 409 when
     every attempt is used or the cool-down runs. With ``writer`` the insert is a short
     write transaction of its own (the checks read before it; the one-open-attempt index
     keeps two concurrent starts to one attempt)."""
@@ -245,7 +295,7 @@ async def start(
         session, user=user, module_id=place.module.id or 0, quiz=place.quiz, now=now
     )
     if state.open_attempt is not None:
-        return state.open_attempt
+        return state.open_attempt, state
     if state.attempts_left == 0:
         raise Conflict(
             _("You have used all %(count)s attempts at this quiz.")
@@ -257,13 +307,14 @@ async def start(
             % {"time": format_when(state.wait_until, zone, style="short")}
         )
     async with _writing(session, writer) as write:
-        return await _open_attempt(write, user=user, place=place, now=now)
+        state.open_attempt = await _open_attempt(write, user=user, place=place, now=now)
+    return state.open_attempt, state
 
 
 async def _open_attempt(
     session: AsyncSession, *, user: User, place: QuizPlace, now: datetime
 ) -> QuizAttempt:
-    await session.execute(
+    inserted = await session.execute(
         _insert(session, QuizAttempt)
         .values(
             user_id=user.id,
@@ -277,8 +328,12 @@ async def _open_attempt(
             index_elements=["user_id", "module_id"],
             index_where=col(QuizAttempt.finished_at).is_(None),
         )
+        .returning(QuizAttempt)
     )
-    attempt = (
+    created = inserted.scalars().first()
+    if created is not None:
+        return created
+    attempt = (  # started at the same moment by another request of the learner
         await session.scalars(
             select(QuizAttempt).where(
                 col(QuizAttempt.user_id) == user.id,
@@ -325,16 +380,18 @@ def public_questions(quiz: Quiz, attempt: QuizAttempt) -> list[dict[str, Any]]:
 async def attempt_quiz(
     session: AsyncSession, attempt: QuizAttempt, place: QuizPlace | None = None
 ) -> tuple[Quiz, Quiz]:
-    """(the quiz the attempt was served, the quiz to grade it with), from its revision
-    (the place's texts when it is the same revision)."""
-    if place is not None and place.revision_id == attempt.revision_id and place.texts:
-        texts = place.texts
+    """(the quiz the attempt was served, the quiz to grade it with), from its own
+    revision (the place's when it is the same)."""
+    if place is not None and place.revision_id == attempt.revision_id:
+        versions = place.versions
     else:
-        texts = await _texts(session, attempt.revision_id)
-    quizzes = _quizzes(texts, attempt.language)
-    if quizzes is None:  # a revision's texts never change
+        versions = await _versions(
+            session, attempt.revision_id, place.cache if place is not None else None
+        )
+    version = versions.get(attempt.language)
+    if version is None:  # a revision's texts never change
         raise NotFound(_("This module has no quiz."))
-    return quizzes
+    return version.quiz, version.grading
 
 
 async def submit(
@@ -384,7 +441,7 @@ async def submit(
         )
         if closed.first() is None:
             raise Conflict(_("This attempt was already submitted."))
-        if passed:
+        if passed and not before.passed:  # a pass before this one recorded it already
             await _record_pass(write, user=user, attempt=attempt, now=now)
     for name, value in values.items():
         set_committed_value(attempt, name, value)
