@@ -90,14 +90,7 @@ async def take(
     user: CurrentUser,
     settings: SettingsDep,
 ) -> AttemptOut:
-    place = await quizzes.find(
-        session,
-        user=user,
-        course_slug=course,
-        stem=module,
-        language=current_language.get(),
-        cache=request.app.state.quizzes,
-    )
+    place = await quizzes.find_for(request, session, user, course, module)
     attempt, state = await quizzes.start(
         session,
         user=user,
@@ -132,14 +125,7 @@ async def submit(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    place = await quizzes.find(
-        session,
-        user=user,
-        course_slug=course,
-        stem=module,
-        language=current_language.get(),
-        cache=request.app.state.quizzes,
-    )
+    place = await quizzes.find_for(request, session, user, course, module)
     try:
         outcome = await quizzes.submit(
             session,

@@ -75,14 +75,7 @@ async def page_context(
 async def quiz_page(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, stem: str
 ) -> Response:
-    place = await quizzes.find(
-        session,
-        user=user,
-        course_slug=slug,
-        stem=stem,
-        language=current_language.get(),
-        cache=request.app.state.quizzes,
-    )
+    place = await quizzes.find_for(request, session, user, slug, stem)
     return render(request, "quizzes/quiz.html", await page_context(session, user, place))
 
 
@@ -96,14 +89,7 @@ async def start_attempt(
     slug: str,
     stem: str,
 ) -> Response:
-    place = await quizzes.find(
-        session,
-        user=user,
-        course_slug=slug,
-        stem=stem,
-        language=current_language.get(),
-        cache=request.app.state.quizzes,
-    )
+    place = await quizzes.find_for(request, session, user, slug, stem)
     factory = request.app.state.session_factory
     _attempt, state = await quizzes.start(
         session, user=user, place=place, zone=settings.zone, writer=factory
@@ -119,14 +105,7 @@ async def start_attempt(
 async def submit_answers(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, stem: str
 ) -> Response:
-    place = await quizzes.find(
-        session,
-        user=user,
-        course_slug=slug,
-        stem=stem,
-        language=current_language.get(),
-        cache=request.app.state.quizzes,
-    )
+    place = await quizzes.find_for(request, session, user, slug, stem)
     form = await request.form()
     raw_id = str(form.get("attempt_id", ""))
     attempt_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 12 else None

@@ -22,11 +22,12 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
+from starlette.requests import Request
 
 from lms.courses.service import _insert, course_language, localised
 from lms.db import SessionFactory
 from lms.errors import Conflict, NotFound
-from lms.i18n import format_when
+from lms.i18n import current_language, format_when
 from lms.i18n import gettext as _
 from lms.models.accounts import User
 from lms.models.base import as_utc, utcnow
@@ -210,6 +211,21 @@ async def find(
         quiz=versions[chosen].quiz,
         versions=versions,
         cache=cache,
+    )
+
+
+async def find_for(
+    request: Request, session: AsyncSession, user: User, course_slug: str, stem: str
+) -> QuizPlace:
+    """``find`` as a page or the API asks: in the request's language, with the worker's
+    cache of parsed quizzes."""
+    return await find(
+        session,
+        user=user,
+        course_slug=course_slug,
+        stem=stem,
+        language=current_language.get(),
+        cache=request.app.state.quizzes,
     )
 
 
