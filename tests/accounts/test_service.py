@@ -149,15 +149,16 @@ async def test_tokens(db_session: AsyncSession) -> None:
     other = await make_user(db_session)
     key = await accounts.create_token(db_session, user=user, name="内容仓库 CI")
     assert key.startswith("lms_")
-    assert await accounts.token_user(db_session, key) == user
+    found = await accounts.token_owner(db_session, key)
+    assert found is not None and found[0] == user
     (token,) = await accounts.list_tokens(db_session, user=user)
     assert token.prefix == key[:10]
     assert token.token_hash != key
     with pytest.raises(NotFound):  # not someone else's
         await accounts.revoke_token(db_session, user=other, token_id=token.id)
     await accounts.revoke_token(db_session, user=user, prefix=key[:10])
-    assert await accounts.token_user(db_session, key) is None
-    assert await accounts.token_user(db_session, "not-a-token") is None
+    assert await accounts.token_owner(db_session, key) is None
+    assert await accounts.token_owner(db_session, "not-a-token") is None
 
 
 async def test_password_links_are_one_time(db_session: AsyncSession) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lms.courses.routes import safe_file
+from lms.courses.source import safe_file
 
 
 @pytest.fixture

@@ -186,6 +186,31 @@ async def test_a_deleted_module_leaves_the_course_and_its_progress_with_it(
     assert [m.stem for m in outline.modules] == ["01-why-records", "02-a-good-entry"]
     with pytest.raises(NotFound):
         await courses.outline(db_session, slug=COURSE, user=user, language="en", stem="03-privacy")
+    for name in ("03-privacy.md", "03-privacy.en.md"):  # the files come back unchanged
+        shutil.copy(FIXTURE_CONTENT / "courses" / COURSE / name, root / "courses" / COURSE / name)
+    report = await sync_content(db_session, load_content(root))
+    assert report.revisions == []  # no new revision: the old one is published again
+    back = await courses.outline(db_session, slug=COURSE, user=user, language="en")
+    assert [m.stem for m in back.modules] == ["01-why-records", "02-a-good-entry", "03-privacy"]
+
+
+async def test_a_slug_with_more_after_a_real_one_is_not_found(
+    db_session: AsyncSession, root: Path
+) -> None:
+    """Slugs are at most 64 characters; a longer one is not cut down to a real one."""
+    slug = "s" * 64
+    course = root / "courses" / COURSE / "course.md"
+    course.write_text(
+        course.read_text(encoding="utf-8").replace(f"slug: {COURSE}", f"slug: {slug}"), "utf-8"
+    )
+    (root / "courses" / COURSE).rename(root / "courses" / slug)  # the folder is the slug
+    await sync_content(db_session, load_content(root))
+    user = await make_user(db_session)
+    assert (await courses.find_course(db_session, slug)).slug == slug
+    with pytest.raises(NotFound):
+        await courses.find_course(db_session, slug + "-junk")
+    with pytest.raises(NotFound):
+        await courses.outline(db_session, slug=slug + "-junk", user=user, language="en")
 
 
 async def test_problems_and_pathways_are_stored_for_the_site(

@@ -45,7 +45,18 @@ def test_a_good_course_loads(tree: Path) -> None:
         (
             "01-first.md",
             "---\ntitle: T\nminutes: 5\n---\n![x](../../etc/passwd)\n",
-            "01-first.md:5: ../../etc/passwd is outside the course folder",
+            "01-first.md:5: ../../etc/passwd is not a file the course can serve: missing, "
+            "outside the course folder",
+        ),
+        (  # a file that exists but that the course would not serve: the check says so
+            "01-first.md",
+            "---\ntitle: T\nminutes: 5\n---\n![x](drawing.svg)\n",
+            "01-first.md:5: drawing.svg is not a file the course can serve",
+        ),
+        (
+            "01-first.md",
+            "---\ntitle: T\nminutes: 5\n---\n[notes](.notes.png)\n",
+            "01-first.md:5: .notes.png is not a file the course can serve",
         ),
         (
             "01-first.md",
@@ -59,6 +70,8 @@ def test_a_good_course_loads(tree: Path) -> None:
     ],
 )
 def test_problems_name_file_and_line(tree: Path, name: str, text: str, expected: str) -> None:
+    write(tree / "courses" / "demo", "drawing.svg", "<svg></svg>")  # exist, never served
+    write(tree / "courses" / "demo", ".notes.png", "png")
     write(tree / "courses" / "demo", name, text)
     found = messages(tree)
     assert any(line.startswith(expected) for line in found), found

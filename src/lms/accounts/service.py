@@ -539,11 +539,6 @@ async def revoke_token(
     return token
 
 
-async def token_user(session: AsyncSession, key: str) -> User | None:
-    found = await token_owner(session, key)
-    return found[0] if found else None
-
-
 async def token_owner(session: AsyncSession, key: str) -> tuple[User, ApiToken] | None:
     """The owner of a live API token, with the token."""
     if not key.startswith(TOKEN_PREFIX):

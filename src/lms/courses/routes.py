@@ -4,14 +4,13 @@ content-errors page for trainers and admins."""
 from __future__ import annotations
 
 import logging
-import re
-from pathlib import Path
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import FileResponse, Response
 
 from lms.courses import service as courses
+from lms.courses.source import FILE_TYPES, safe_file
 from lms.db import SessionFactory
 from lms.errors import NotFound
 from lms.i18n import current_language
@@ -27,18 +26,6 @@ log = logging.getLogger(__name__)
 router = APIRouter(
     include_in_schema=False, dependencies=[Depends(verify_csrf), Depends(optional_user)]
 )
-
-# What a course folder may serve: pictures and handouts, never HTML or SVG (which can
-# carry script), and never a hidden file or a Markdown source.
-FILE_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".pdf": "application/pdf",
-}
-FILE_PART = re.compile(r"^[\w][\w.\- ]{0,199}$")
 
 ContentEditor = Depends(require_role(Role.trainer, Role.admin))
 
@@ -108,21 +95,6 @@ async def course_file(
         media_type=FILE_TYPES[target.suffix.lower()],
         headers={"Cache-Control": "private, max-age=86400"},
     )
-
-
-def safe_file(folder: Path, relative: str) -> Path | None:
-    """``relative`` as a servable file inside ``folder``, or None: no hidden parts, no
-    ``..``, no links out of the folder, only the listed types."""
-    parts = relative.split("/")
-    if len(relative) > 500 or not all(FILE_PART.match(part) for part in parts):
-        return None
-    if Path(relative).suffix.lower() not in FILE_TYPES:
-        return None
-    root = folder.resolve()
-    target = (root / relative).resolve()
-    if root not in target.parents or not target.is_file():
-        return None
-    return target
 
 
 @router.get("/courses/{slug}/{stem}")

@@ -141,7 +141,7 @@ class Outline:
 
 
 async def find_course(session: AsyncSession, slug: str) -> Course:
-    course = (await session.scalars(select(Course).where(col(Course.slug) == slug[:64]))).first()
+    course = (await session.scalars(select(Course).where(col(Course.slug) == slug))).first()
     if course is None:
         raise NotFound(_("There is no course %(slug)s.") % {"slug": slug[:64]})
     return course
@@ -306,7 +306,7 @@ async def outline(
     """The course, the learner's enrolment and every module with its state, in one
     query; the modules' titles and, with ``stem``, that module's HTML come from
     ``texts`` (a query only for revisions it has not seen)."""
-    rows = (await session.execute(OUTLINE, {"slug": slug[:64], "user_id": user.id})).all()
+    rows = (await session.execute(OUTLINE, {"slug": slug, "user_id": user.id})).all()
     if not rows:
         raise NotFound(_("There is no course %(slug)s.") % {"slug": slug[:64]})
     course, enrolment = rows[0][0], rows[0][1]

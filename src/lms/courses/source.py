@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -240,12 +241,12 @@ def load_course(folder: Path, problems: list[Problem]) -> CourseSource | None:
                         course_file, key_line(raw, key), f"{key} has no {', '.join(missing)} text"
                     )
                 )
-        if meta.cover and not inside(folder, meta.cover):
+        if meta.cover and safe_file(folder, meta.cover) is None:
             own.append(
                 Problem(
                     course_file,
                     key_line(raw, "cover"),
-                    f"cover {meta.cover} is not a file in the course folder",
+                    f"cover {meta.cover} is not a picture in the course folder",
                 )
             )
     if own or meta is None:
@@ -434,16 +435,39 @@ def check_body(
             if stem not in stems:
                 message = f"{reference.target} is not a module of this course"
                 problems.append(Problem(path, reference.line, message))
-        elif not inside(folder, target):
-            message = f"{reference.target} is outside the course folder or missing"
+        elif safe_file(folder, unquote(target)) is None:
+            message = (
+                f"{reference.target} is not a file the course can serve: missing, outside "
+                "the course folder, hidden, or not one of " + " ".join(FILE_TYPES)
+            )
             problems.append(Problem(path, reference.line, message))
     return body
 
 
-def inside(folder: Path, relative: str) -> bool:
-    """True when ``relative`` names an existing file inside ``folder`` (no escaping)."""
-    if relative.startswith("/") or "\\" in relative:
-        return False
-    target = (folder / relative).resolve()
+# What a course folder may serve: pictures and handouts, never HTML or SVG (which can
+# carry script), and never a hidden file or a Markdown source. The content check and the
+# file route use this one rule, so a link the check accepts is a link readers can open.
+FILE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".pdf": "application/pdf",
+}
+FILE_PART = re.compile(r"^[\w][\w.\- ]{0,199}$")
+
+
+def safe_file(folder: Path, relative: str) -> Path | None:
+    """``relative`` as a servable file inside ``folder``, or None: no hidden parts, no
+    ``..``, no links out of the folder, only the listed types."""
+    parts = relative.split("/")
+    if len(relative) > 500 or not all(FILE_PART.match(part) for part in parts):
+        return None
+    if Path(relative).suffix.lower() not in FILE_TYPES:
+        return None
     root = folder.resolve()
-    return target.is_file() and (target == root or root in target.parents)
+    target = (root / relative).resolve()
+    if root not in target.parents or not target.is_file():
+        return None
+    return target

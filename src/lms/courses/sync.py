@@ -136,15 +136,17 @@ async def _sync_module(
         await session.flush()
     module.number = source.number
     digest = module_digest(source)
-    last_file_digest = (
-        await session.scalars(
-            select(col(ModuleRevision.file_digest))
+    last_file = (
+        await session.execute(
+            select(col(ModuleRevision.revision), col(ModuleRevision.file_digest))
             .where(col(ModuleRevision.module_id) == module.id, col(ModuleRevision.origin) == "file")
             .order_by(col(ModuleRevision.revision).desc())
             .limit(1)
         )
     ).first()
-    if last_file_digest == digest:
+    if last_file is not None and last_file[1] == digest:
+        if module.current_revision is None:  # its files were deleted, now they are back
+            module.current_revision = last_file[0]
         report.unchanged += 1
         return
     latest = await session.scalar(
