@@ -208,7 +208,7 @@ async def test_a_finished_attempt_is_409_and_a_stranger_attempt_404(
     theirs = await bearer_for(db_session, other)
     their_attempt = (await start(client, theirs))["attempt_id"]
     assert (await submit(client, headers, their_attempt, RIGHT)).status_code == 404
-    for bad in ("1", None, True, 10**9):
+    for bad in ("1", None, True, 0, -1, 10**9, 10**30):  # 10**30: no database error
         assert (await submit(client, headers, bad, RIGHT)).status_code == 404
 
 

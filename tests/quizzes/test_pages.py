@@ -3,6 +3,9 @@ plain form post and with htmx, a refused form that keeps what was answered, the 
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import httpx
 import pytest
 from bs4 import BeautifulSoup
@@ -11,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.models.accounts import User
 from tests.factories import load_fixture_content, make_cohort, make_user
-from tests.support import form_token, sign_in_as
+from tests.support import FIXTURE_CONTENT, form_token, sign_in_as
 
 pytestmark = pytest.mark.database
 MODULE = "/courses/service-records/03-privacy"
@@ -156,3 +159,30 @@ async def test_not_enrolled_sees_a_404_and_an_invitation_to_enrol(
     assert (await client.get(QUIZ, headers=EN)).status_code == 404
     invite = soup(await client.get(MODULE, headers=EN)).select_one(".quiz-invite")
     assert invite is not None and "Enrol in the course to take it." in invite.text
+
+
+async def test_an_attempt_is_graded_and_reviewed_in_its_own_revision(
+    client: httpx.AsyncClient, db_session: AsyncSession, learner: User, tmp_path: Path
+) -> None:
+    """The module is republished between start and submit: the review shows the
+    questions the learner was served, and the next attempt gets the new ones."""
+    token, page = await open_form(client)
+    changed = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, changed)
+    module = changed / "courses" / "service-records" / "03-privacy.en.md"
+    module.write_text(
+        module.read_text(encoding="utf-8").replace(
+            "May a person's ID number go into a shared record?",
+            "Does an ID number belong in a shared record?",
+        ),
+        encoding="utf-8",
+    )
+    report = await load_fixture_content(db_session, changed)
+    assert report.revisions == ["service-records/03-privacy@2"]
+    result = soup(await client.post(QUIZ + "/answers", data=right_answers(page, token), headers=EN))
+    first = result.select_one(".quiz-review .question-text")
+    assert first is not None and "May a person's ID number" in first.text
+    token = await form_token(client, QUIZ)
+    await client.post(QUIZ, data={"csrf_token": token}, headers=EN)
+    again = soup(await client.get(QUIZ, headers=EN))
+    assert "Does an ID number belong" in again.select_one("fieldset legend").text  # type: ignore[union-attr]

@@ -69,6 +69,7 @@ async def cohort(db_session: AsyncSession) -> Cohort:
         if index == 8:
             await take(db_session, user, RIGHT)
     await make_user(db_session, username="idle", name="未作答", cohort=cohort)
+    await make_user(db_session, username="sly", name='=HYPERLINK("http://x","点我")', cohort=cohort)
     return cohort
 
 
@@ -79,7 +80,7 @@ async def test_results_and_item_analysis_from_first_attempts(
         db_session, cohort=cohort, course_slug="service-records", stem="03-privacy", language="zh"
     )
     by_name = {r.user.username: r for r in found.learners}
-    assert len(found.learners) == 10 and found.attempted == 9
+    assert len(found.learners) == 11 and found.attempted == 9
     assert (by_name["v8"].attempts, by_name["v8"].best, by_name["v8"].passed) == (2, 100, True)
     assert (by_name["v5"].best, by_name["v5"].passed) == (50, False)
     assert by_name["idle"].attempts == 0 and by_name["idle"].best is None
@@ -118,7 +119,7 @@ async def test_the_results_page_csv_and_xlsx(
     assert row is not None
     cells = [td.get_text(" ", strip=True) for td in row.select("td")]
     assert cells[0].startswith("记录中的隐私")
-    assert cells[1:3] == ["9 / 10", "4 / 10"]
+    assert cells[1:3] == ["9 / 11", "4 / 11"]
     page = BeautifulSoup((await client.get(RESULTS, headers=zh)).text, "html.parser")
     names = [
         td.get_text(" ", strip=True)
@@ -136,13 +137,17 @@ async def test_the_results_page_csv_and_xlsx(
     v8 = next(r for r in rows if r[1] == "v8")
     assert v8[3:6] == ["2", "100.0", "是"]
     assert v8[7:] == ["100"] * 6  # each question's share in the best attempt
+    sly = next(r for r in rows if r[1] == "sly")
+    assert sly[0] == '\'=HYPERLINK("http://x","点我")'  # text in Excel, not a formula
     book = load_workbook(
         io.BytesIO((await client.get(RESULTS + "/results.xlsx", headers=zh)).content)
     )
     assert book.sheetnames == ["成绩", "题目分析"]
     sheet = book["成绩"]
     assert sheet.cell(row=1, column=1).value == "姓名"
-    assert {sheet.cell(row=r, column=2).value for r in range(2, 12)} >= {"v0", "idle"}
+    assert {sheet.cell(row=r, column=2).value for r in range(2, 13)} >= {"v0", "idle"}
+    formulas = [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
     items = book["题目分析"]
     assert items.cell(row=2, column=1).value == "q1"
     assert items.cell(row=2, column=4).value == pytest.approx(66.7)

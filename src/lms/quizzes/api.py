@@ -81,7 +81,6 @@ class FinishedAttempt(BaseModel):
     summary="Start an attempt at a module's quiz, or resume the open one",
     responses={404: {"description": "No such module or quiz, or not enrolled"}, 409: {}},
 )
-@writes_apart
 async def take(
     request: Request,
     course: str,

@@ -17,7 +17,6 @@ TRUE_FALSE = "true_false"
 SHORT = "short"
 NUMERIC = "numeric"
 MATCHING = "matching"
-TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT, NUMERIC, MATCHING)
 CHOICE_TYPES = (SINGLE, MULTIPLE, TRUE_FALSE)
 
 
@@ -154,10 +153,6 @@ class Quiz:
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
-
-    @property
-    def total_points(self) -> float:
-        return sum(q.points for q in self.questions)
 
     def to_json(self) -> dict[str, Any]:
         """For the database: everything, the rendered HTML included."""

@@ -19,10 +19,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from lms.cohorts.roster import spreadsheet_safe
 from lms.courses.service import course_language, find_course, localised
 from lms.errors import NotFound
 from lms.i18n import gettext as _
@@ -125,6 +127,8 @@ async def _current_quizzes(
     )
     chosen: dict[int, tuple[Course, Module, int, ModuleText]] = {}
     for course, module, revision_id, text in rows:
+        if not text.quiz_data:  # synced before quizzes were parsed: nothing to show
+            continue
         wanted = course_language(course, language)
         known = chosen.get(module.id or 0)
         if known is None or text.language == wanted:
@@ -134,8 +138,9 @@ async def _current_quizzes(
 
 async def cohort_overview(
     session: AsyncSession, *, cohort: Cohort, language: str, course_slugs: list[str]
-) -> list[QuizSummary]:
-    """Each quiz of the cohort's pathway courses: how many volunteers tried and passed."""
+) -> tuple[list[QuizSummary], int]:
+    """Each quiz of the cohort's pathway courses: how many volunteers tried and passed;
+    and how many volunteers the cohort has."""
     courses = list(await session.scalars(select(Course).where(col(Course.slug).in_(course_slugs))))
     quizzes = await _current_quizzes(session, [c.id or 0 for c in courses], language)
     people = {u.id for u in await volunteers(session, cohort)}
@@ -170,7 +175,7 @@ async def cohort_overview(
                 mean_best=sum(best.values()) / len(best) if best else None,
             )
         )
-    return summaries
+    return summaries, len(people)
 
 
 async def module_results(
@@ -258,7 +263,9 @@ def item_analysis(quiz: Quiz, attempts: list[QuizAttempt]) -> list[ItemStat]:
                     chosen = given if isinstance(given, list) else [given]
                     count += choice.id in chosen
                 stat.choices.append(
-                    ChoiceCount(choice.id, choice.html or choice.text, choice.correct, count)
+                    ChoiceCount(
+                        choice.id, choice.html or str(escape(choice.text)), choice.correct, count
+                    )
                 )
         items.append(stat)
     return items
@@ -284,9 +291,9 @@ def table(results: ModuleResults, zone: ZoneInfo) -> tuple[list[str], list[list[
         last = as_utc(result.last_at).astimezone(zone) if result.last_at else None
         rows.append(
             [
-                user.name,
-                user.username,
-                user.student_id or "",
+                spreadsheet_safe(user.name),
+                spreadsheet_safe(user.username),
+                spreadsheet_safe(user.student_id or ""),
                 result.attempts,
                 round(result.best, 1) if result.best is not None else "",
                 (_("yes") if result.passed else _("no")) if result.attempts else "",

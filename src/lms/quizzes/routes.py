@@ -42,30 +42,28 @@ async def page_context(
     session: SessionDep,
     user: CurrentUser,
     place: quizzes.QuizPlace,
-    state: quizzes.Standing | None = None,
+    outcome: quizzes.Outcome | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """``state`` when the caller knows better than this request's reading session, which
-    does not see what was written apart from it."""
-    if state is None:
-        state = await quizzes.standing(
-            session, user=user, module_id=place.module.id or 0, quiz=place.quiz
-        )
-    attempt = state.open_attempt
-    if attempt is not None:
-        quiz, _grading = await quizzes.attempt_quiz(session, attempt, place)
-    else:
-        quiz = place.quiz
+    """The quiz page: the open attempt's form, or the start panel; with ``outcome``, the
+    result and review of the attempt just graded, in that attempt's own revision."""
+    state = await quizzes.standing(
+        session, user=user, module_id=place.module.id or 0, quiz=place.quiz
+    )
+    shown = outcome.attempt if outcome is not None else state.open_attempt
+    quiz = place.quiz
+    if shown is not None:
+        quiz, _grading = await quizzes.attempt_quiz(session, shown, place)
     return {
         "place": place,
         "quiz": quiz,
         "state": state,
-        "attempt": attempt,
-        "questions": quizzes.served(quiz, attempt) if attempt else [],
+        "attempt": state.open_attempt,
+        "questions": quizzes.served(quiz, shown) if shown else [],
         "url": quiz_url(place),
         "values": {},
         "errors": {},
-        "outcome": None,
+        "outcome": outcome,
         "announce": False,
         **extra,
     }
@@ -91,11 +89,9 @@ async def start_attempt(
 ) -> Response:
     place = await quizzes.find_for(request, session, user, slug, stem)
     factory = request.app.state.session_factory
-    _attempt, state = await quizzes.start(
-        session, user=user, place=place, zone=settings.zone, writer=factory
-    )
+    await quizzes.start(session, user=user, place=place, zone=settings.zone, writer=factory)
     if request.headers.get("HX-Request") == "true":
-        context = await page_context(session, user, place, state, announce=True)
+        context = await page_context(session, user, place, announce=True)
         return render(request, "quizzes/quiz.html", context, block="quiz")
     return redirect(request, quiz_url(place))
 
@@ -108,10 +104,10 @@ async def submit_answers(
     place = await quizzes.find_for(request, session, user, slug, stem)
     form = await request.form()
     raw_id = str(form.get("attempt_id", ""))
-    attempt_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 12 else None
-    attempt = await session.get(QuizAttempt, attempt_id) if attempt_id else None
+    attempt_id = int(raw_id) if raw_id.isdigit() else None
+    attempt = await quizzes.own_attempt(session, user=user, attempt_id=attempt_id)
     answers: dict[str, Any] = {}
-    if attempt is not None and attempt.user_id == user.id and attempt.finished_at is None:
+    if attempt is not None and attempt.finished_at is None:
         quiz, _grading = await quizzes.attempt_quiz(session, attempt, place)
         answers = answers_from_form(form, quiz, attempt)
     try:
@@ -129,10 +125,7 @@ async def submit_answers(
             session, user, place, values=answers, errors=errors, announce=True
         )
         return render(request, "quizzes/quiz.html", context, block="quiz", status_code=422)
-    context = await page_context(
-        session, user, place, outcome.standing, outcome=outcome, announce=True
-    )
-    context["questions"] = quizzes.served(context["quiz"], outcome.attempt)
+    context = await page_context(session, user, place, outcome, announce=True)
     return render(request, "quizzes/quiz.html", context, block="quiz")
 
 
@@ -168,14 +161,6 @@ def to_number(text: str) -> float | str:
         return text[:40]
 
 
-def result_label(share: float) -> str:
-    if share >= 1:
-        return _("Right")
-    if share > 0:
-        return _("Partly right")
-    return _("Not right")
-
-
 # -- trainers: a cohort's results and item analysis -------------------------------------------
 
 
@@ -195,13 +180,12 @@ async def cohort_quizzes(
     request: Request, session: SessionDep, user: StaffUser, code: str
 ) -> Response:
     cohort = await cohorts.cohort_for(session, code=code, user=user)
-    summaries = await results.cohort_overview(
+    summaries, people = await results.cohort_overview(
         session,
         cohort=cohort,
         language=current_language.get(),
         course_slugs=await pathway_course_slugs(session, cohort),
     )
-    people = len(await results.volunteers(session, cohort))
     return render(
         request,
         "quizzes/cohort.html",

@@ -76,7 +76,6 @@ class Standing:
     best: float | None = None
     passed: bool = False
     open_attempt: QuizAttempt | None = None
-    last: QuizAttempt | None = None
     attempts_left: int | None = None  # None: no limit
     wait_until: datetime | None = None  # cool-down after a failed attempt
 
@@ -95,7 +94,6 @@ class Outcome:
     attempts_left: int | None
     feedback: dict[str, Any] = field(default_factory=dict)
     shown: bool = False  # whether the answers may be shown
-    standing: Standing | None = None  # after this attempt
 
 
 @dataclass(frozen=True)
@@ -171,9 +169,7 @@ async def find(
     row = (
         await session.execute(
             select(Course, Module, col(ModuleRevision.id), col(Enrolment.id))
-            .outerjoin(
-                Module, (col(Module.course_id) == Course.id) & (col(Module.stem) == stem[:80])
-            )
+            .outerjoin(Module, (col(Module.course_id) == Course.id) & (col(Module.stem) == stem))
             .outerjoin(
                 ModuleRevision,
                 (col(ModuleRevision.module_id) == Module.id)
@@ -183,7 +179,7 @@ async def find(
                 Enrolment,
                 (col(Enrolment.course_id) == Course.id) & (col(Enrolment.user_id) == user.id),
             )
-            .where(col(Course.slug) == course_slug[:64])
+            .where(col(Course.slug) == course_slug)
         )
     ).first()
     if row is None:
@@ -257,7 +253,7 @@ async def standing(
     if settings.max_attempts is not None:
         state.attempts_left = max(0, settings.max_attempts - state.finished)
     if settings.cool_down_minutes and state.finished:
-        state.last = (
+        last = (
             await session.scalars(
                 select(QuizAttempt)
                 .where(mine, col(QuizAttempt.finished_at).is_not(None))
@@ -265,7 +261,6 @@ async def standing(
                 .limit(1)
             )
         ).first()
-        last = state.last
         if last is not None and not last.passed and last.finished_at is not None:
             until = as_utc(last.finished_at) + timedelta(minutes=settings.cool_down_minutes)
             if until > (now or utcnow()):
@@ -426,10 +421,8 @@ async def submit(
     with ``writer`` only the closing of the attempt (a conditional update: of two
     submissions one wins) and the pass are a short write transaction."""
     now = now or utcnow()
-    attempt = None
-    if isinstance(attempt_id, int) and not isinstance(attempt_id, bool):
-        attempt = await session.get(QuizAttempt, attempt_id)
-    if attempt is None or attempt.user_id != user.id or attempt.module_id != place.module.id:
+    attempt = await own_attempt(session, user=user, attempt_id=attempt_id)
+    if attempt is None or attempt.module_id != place.module.id:
         raise NotFound(_("There is no such attempt at this quiz."))
     if attempt.finished_at is not None:
         raise Conflict(_("This attempt was already submitted."))
@@ -473,7 +466,6 @@ async def submit(
     outcome = Outcome(
         attempt=attempt, score=result.score, passed=passed, attempts_left=state.attempts_left
     )
-    outcome.standing = state
     outcome.shown = answers_shown(served_quiz, state)
     if outcome.shown:
         outcome.feedback = review(served_quiz, attempt)
@@ -495,6 +487,20 @@ async def _writing(
     async with writer(write=True) as write:
         yield write
         await write.commit()
+
+
+MAX_ID = 2**63 - 1  # the largest id either database stores
+
+
+async def own_attempt(session: AsyncSession, *, user: User, attempt_id: Any) -> QuizAttempt | None:
+    """The learner's own attempt with this id; None for anything else, a malformed or
+    out-of-range id included (never a database error)."""
+    if isinstance(attempt_id, bool) or not isinstance(attempt_id, int):
+        return None
+    if not 0 < attempt_id <= MAX_ID:
+        return None
+    attempt = await session.get(QuizAttempt, attempt_id)
+    return attempt if attempt is not None and attempt.user_id == user.id else None
 
 
 async def _record_pass(
