@@ -1,21 +1,38 @@
-"""Demo data for ``make demo``: a cohort and one account per role.
+"""Demo data for ``make demo``: a cohort, one account per role, and a class.
 
 Every run gives the demo accounts new random passwords and prints them, so a demo never
-ships with a known password. Later issues add courses and hours to the same cohort.
+ships with a known password. Eleven classmates of the demo volunteer (accounts without a
+password: nobody signs in as them) have taken each quiz of the shipped courses once, so a
+trainer opening the cohort's quiz results sees an item analysis with numbers in it. Their
+answers are drawn by a seeded random generator from an ability per classmate and a
+difficulty per question, and graded by the real grader; the demo volunteer has taken
+nothing, so the quizzes are theirs to try.
 """
 
 from __future__ import annotations
 
+import random
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from lms.accounts import service as accounts
 from lms.accounts.passwords import hash_password
 from lms.audit import service as audit
 from lms.cohorts import service as cohorts
-from lms.models.accounts import Role
+from lms.errors import NotFound
+from lms.models.accounts import Role, User
+from lms.models.base import utcnow
+from lms.models.courses import Course, Enrolment, Module
+from lms.models.quizzes import QuizAttempt
+from lms.quizzes import service as quizzes
+from lms.quizzes.model import MATCHING, MULTIPLE, NUMERIC, SHORT, Question
 
 COHORT = "DEMO-2026"
 COHORT_NAME = "示范培训班 · Demo cohort 2026"
@@ -24,6 +41,21 @@ PEOPLE = (
     ("demo-trainer", "王老师", Role.trainer, "trainer"),
     ("demo-coordinator", "李主任", Role.coordinator, "coordinator"),
     ("demo-admin", "系统管理员", Role.admin, None),
+)
+
+
+CLASSMATES = (  # (username, name, how likely they answer a question right)
+    ("demo-classmate-01", "阿依古丽·买买提", 0.92),
+    ("demo-classmate-02", "扎西多吉", 0.85),
+    ("demo-classmate-03", "陈思远", 0.8),
+    ("demo-classmate-04", "林晓燕", 0.76),
+    ("demo-classmate-05", "马晓东", 0.7),
+    ("demo-classmate-06", "努尔艾力·吐尔逊", 0.66),
+    ("demo-classmate-07", "次仁央金", 0.6),
+    ("demo-classmate-08", "王雨萱", 0.55),
+    ("demo-classmate-09", "黄志强", 0.5),
+    ("demo-classmate-10", "郑丽娟", 0.44),
+    ("demo-classmate-11", "李明轩", 0.38),
 )
 
 
@@ -64,4 +96,98 @@ async def ensure_demo(session: AsyncSession) -> tuple[str, list[DemoAccount]]:
                 session, cohort=cohort, user=user, role=member_role, actor=None
             )
         made.append(DemoAccount(username=username, name=name, role=role.value, password=password))
+    classmates = []
+    for username, name, ability in CLASSMATES:
+        user = await accounts.find_user(session, username)
+        if user is None:
+            user = await accounts.create_user(
+                session, profile=accounts.Profile(username=username, name=name), role=Role.volunteer
+            )
+            await cohorts.add_member(
+                session, cohort=cohort, user=user, role="volunteer", actor=None
+            )
+        classmates.append((user, ability))
+    await take_quizzes(session, classmates)
     return cohort.invite_code, made
+
+
+async def take_quizzes(session: AsyncSession, classmates: list[tuple[User, float]]) -> int:
+    """Each classmate takes each quiz of their courses once, unless they have taken it;
+    the number of attempts made."""
+    made = 0
+    zone = ZoneInfo("Asia/Shanghai")
+    for user, ability in classmates:
+        rows = await session.execute(
+            select(col(Course.slug), col(Module.stem), col(Module.id))
+            .join(Enrolment, col(Enrolment.course_id) == Course.id)
+            .join(Module, col(Module.course_id) == Course.id)
+            .where(col(Enrolment.user_id) == user.id, col(Module.current_revision).is_not(None))
+            .order_by(col(Course.position), col(Module.number))
+        )
+        taken = set(
+            (
+                await session.scalars(
+                    select(col(QuizAttempt.module_id)).where(col(QuizAttempt.user_id) == user.id)
+                )
+            ).all()
+        )
+        for course_slug, stem, module_id in rows.all():
+            if module_id in taken:
+                continue
+            try:
+                place = await quizzes.find(
+                    session, user=user, course_slug=course_slug, stem=stem, language="zh"
+                )
+            except NotFound:  # a module without a quiz
+                continue
+            chance = random.Random(f"{user.username}/{course_slug}/{stem}")  # noqa: S311
+            started = utcnow() - timedelta(days=chance.uniform(1, 6), hours=chance.uniform(0, 8))
+            attempt, _state = await quizzes.start(
+                session, user=user, place=place, zone=zone, now=started
+            )
+            answers = {
+                question.id: answer(question, ability, chance)
+                for question, _drawn in quizzes.served(place.quiz, attempt)
+            }
+            await quizzes.submit(
+                session,
+                user=user,
+                place=place,
+                attempt_id=attempt.id,
+                answers=answers,
+                now=started + timedelta(minutes=chance.uniform(4, 15)),
+            )
+            made += 1
+    return made
+
+
+def answer(question: Question, ability: float, chance: random.Random) -> Any:
+    """A classmate's answer: right with a chance that falls with the question's
+    difficulty (the same for everyone), else a plausible wrong one."""
+    difficulty = random.Random(question.text).uniform(-0.1, 0.3)  # noqa: S311
+    right = chance.random() < min(0.97, max(0.05, ability - difficulty))
+    if question.type == SHORT:
+        accepted = [c.text for c in question.choices if c.weight == 100]
+        return accepted[0] if right else "不清楚"
+    if question.type == NUMERIC:
+        main = question.main
+        assert main is not None
+        value = (main.range[0] if main.range else main.answer) or 0.0
+        return value if right else value + max(1.0, abs(value)) * chance.choice((-1, 1))
+    if question.type == MATCHING:
+        pairs = {p.left_id: p.right_id for p in question.pairs}
+        if right or len(pairs) < 2:
+            return pairs
+        lefts = list(pairs)
+        first, second = chance.sample(lefts, 2)
+        pairs[first], pairs[second] = pairs[second], pairs[first]
+        return pairs
+    correct = [c.id for c in question.choices if c.correct]
+    wrong = [c.id for c in question.choices if not c.correct]
+    if question.type == MULTIPLE:
+        if right or not wrong:
+            return correct
+        return sorted(set(correct[: max(1, len(correct) - 1)]) | {chance.choice(wrong)})
+    if right or not wrong:
+        return correct[0]
+    return chance.choice(wrong)
