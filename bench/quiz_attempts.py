@@ -3,19 +3,25 @@
     .venv/bin/python bench/quiz_attempts.py [--workers 2] [--rounds 20] [--seconds 20]
 
 `lms serve` on a throwaway SQLite data dir with the fixture course (its quiz copied
-without the attempt limit). Each volunteer, over the API with a token of their own, loops:
-GET …/quiz (starts an attempt: a write), then POST …/quiz/attempts (grades it: a write).
-Counts every answer that is not 200 (a "database is locked" would be a 500), and the
-latency of each request. Then /healthz of the same server with wrk for scale. Writes the
-table to bench/RESULTS.md.
+without the attempt limit). Each volunteer, over the API with a token of their own, starts
+an attempt (GET …/quiz: a write), then submits it (POST …/quiz/attempts: graded, a write).
+Three loads: 32 volunteers without pause, driven by wrk (`quiz_volunteer.lua`: one thread
+and one connection a volunteer; wrk costs the two cores little); the same with httpx;
+and a class at once (all start at the same moment, then all submit), with httpx. Counts
+every answer that is not 200 (a "database is locked" would be a 500) and the latency of
+each request. Then /healthz of the same server with wrk for scale. Writes the table to
+bench/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
+import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -134,6 +140,58 @@ async def burst(
         )
 
 
+def wrk_volunteers(base: str, tokens: list[str], seconds: int, folder: Path) -> dict[str, Any]:
+    """32 volunteers without pause through wrk: counts, latency of every request, and the
+    share of a core wrk used."""
+    listed = folder / "tokens.txt"
+    listed.write_text("\n".join(tokens) + "\n", encoding="utf-8")
+    script = Path(__file__).with_name("quiz_volunteer.lua")
+    answers = json.dumps(ANSWERS, ensure_ascii=False)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    count = len(tokens)
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{count}",
+            f"-c{count}",
+            f"-d{seconds}s",
+            "-s",
+            str(script),
+            "--timeout",
+            "10s",
+            base + QUIZ,
+            "--",
+            QUIZ,
+            answers,
+            str(listed),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / seconds
+    found = re.search(
+        r"RESULT starts=(\d+) submits=(\d+) failures=(\d+) p50=([\d.]+) p99=([\d.]+) "
+        r"max=([\d.]+) first=(.*)",
+        out,
+    )
+    if found is None:
+        raise SystemExit(f"error: wrk printed no result:\n{out}")
+    starts, submits, failures = (int(found.group(i)) for i in (1, 2, 3))
+    p50, p99, top = (float(found.group(i)) for i in (4, 5, 6))
+    return {
+        "starts": starts,
+        "submits": submits,
+        "failures": failures,
+        "first": found.group(7),
+        "p50": p50,
+        "p99": p99,
+        "max": top,
+        "cpu": used,
+    }
+
+
 def row(name: str, values: list[float], seconds: float) -> str:
     ms = sorted(v * 1000 for v in values)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
@@ -204,6 +262,7 @@ def main() -> None:
                 )
             return spent
 
+        driven = wrk_volunteers(base, tokens, options.seconds, folder)
         cpu_before, wall_before = time.process_time(), time.perf_counter()
         burst_seconds = asyncio.run(load())
         generator = (time.process_time() - cpu_before) / (time.perf_counter() - wall_before)
@@ -214,31 +273,42 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
     slow = sum(v > 2 for kind in (latencies, bursts) for values in kind.values() for v in values)
+    slow += driven["max"] > 2000
+    if driven["failures"]:
+        failures.append(f"wrk: {driven['failures']} (first: {driven['first']})")
+    requests = driven["starts"] + driven["submits"]
     table = [
         f"## Quiz attempts, {options.volunteers} volunteers, {options.workers} workers, SQLite",
         "",
         f"{datetime.now(UTC):%Y-%m-%d}, {platform.node()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; over the API, the load generator on the same "
-        "machine (`python bench/quiz_attempts.py`). A class: all "
+        "machine (`python bench/quiz_attempts.py`). wrk: the "
+        f"{options.volunteers} volunteers start and submit without pause for "
+        f"{options.seconds} s, one wrk thread and connection each (`quiz_volunteer.lua`); "
+        "latency of every request, starts and submits together. A class: all "
         f"{options.volunteers} volunteers start an attempt at the same moment (GET …/quiz), "
         f"then all submit at the same moment (POST …/quiz/attempts), {options.rounds} times. "
-        f"Saturation: the same {options.volunteers} volunteers start and submit in a loop "
+        f"httpx without pause: the same {options.volunteers} volunteers start and submit in a loop "
         f"without pause for {options.seconds} s (latency there is the queue: "
         "volunteers ÷ throughput).",
         "",
         "| load | request | count | per s | p50 ms | p99 ms | max ms |",
         "| --- | --- | --- | --- | --- | --- | --- |",
+        f"| wrk, without pause | start or submit | {requests:,} | "
+        f"{requests / options.seconds:,.0f} | {driven['p50']:.1f} | {driven['p99']:.1f} | "
+        f"{driven['max']:.1f} |",
         row("a class at once | start an attempt", bursts["start"], burst_seconds),
         row("a class at once | submit and grade", bursts["submit"], burst_seconds),
-        row("saturation | start an attempt", latencies["start"], options.seconds),
-        row("saturation | submit and grade", latencies["submit"], options.seconds),
+        row("httpx, without pause | start an attempt", latencies["start"], options.seconds),
+        row("httpx, without pause | submit and grade", latencies["submit"], options.seconds),
         "",
         f"Answers other than 200: {len(failures)}"
         + (f" (first: {failures[0]})" if failures else "")
         + f". Requests over 2 s: {slow}. `/healthz` of the same server with wrk afterwards: "
         f"{health:,.0f} req/s; attempts graded per second ÷ /healthz: "
-        f"{len(latencies['submit']) / options.seconds / health:.2f}. The load generator "
-        f"itself used {generator:.0%} of a core of the two.",
+        f"{driven['submits'] / options.seconds / health:.3f} (wrk), "
+        f"{len(latencies['submit']) / options.seconds / health:.3f} (httpx). The load "
+        f"generator itself used {driven['cpu']:.0%} of a core (wrk) and {generator:.0%} (httpx).",
     ]
     print("\n".join(table))
     if not options.no_write:

@@ -228,43 +228,35 @@ async def find_for(
 async def standing(
     session: AsyncSession, *, user: User, module_id: int, quiz: Quiz, now: datetime | None = None
 ) -> Standing:
-    """Where a learner stands with a quiz: a few aggregates, however many attempts."""
-    mine = (col(QuizAttempt.user_id) == user.id) & (col(QuizAttempt.module_id) == module_id)
-    finished, best, passed = (
+    """Where a learner stands with a quiz: one statement of aggregates, however many
+    attempts (the open attempt is then loaded by its id, from the session when it has it)."""
+    finished_at = col(QuizAttempt.finished_at)
+    finished, best, passed, open_id, last_finished, last_pass = (
         await session.execute(
             select(
-                func.count(),
+                func.count(finished_at),  # counts the finished ones only
                 func.max(col(QuizAttempt.score)),
-                func.max(case((QuizAttempt.passed == True, 1), else_=0)),  # type: ignore[arg-type]  # noqa: E712
-            ).where(mine, col(QuizAttempt.finished_at).is_not(None))
+                func.max(case((col(QuizAttempt.passed).is_(True), 1), else_=0)),
+                func.max(case((finished_at.is_(None), col(QuizAttempt.id)))),
+                func.max(finished_at),
+                func.max(case((col(QuizAttempt.passed).is_(True), finished_at))),
+            ).where(col(QuizAttempt.user_id) == user.id, col(QuizAttempt.module_id) == module_id)
         )
     ).one()
     state = Standing(
         finished=int(finished or 0),
         best=float(best) if best is not None else None,
         passed=bool(passed),
-        open_attempt=(
-            await session.scalars(
-                select(QuizAttempt).where(mine, col(QuizAttempt.finished_at).is_(None))
-            )
-        ).first(),
+        open_attempt=await session.get(QuizAttempt, open_id) if open_id is not None else None,
     )
     settings = quiz.settings
     if settings.max_attempts is not None:
         state.attempts_left = max(0, settings.max_attempts - state.finished)
-    if settings.cool_down_minutes and state.finished:
-        last = (
-            await session.scalars(
-                select(QuizAttempt)
-                .where(mine, col(QuizAttempt.finished_at).is_not(None))
-                .order_by(col(QuizAttempt.finished_at).desc(), col(QuizAttempt.id).desc())
-                .limit(1)
-            )
-        ).first()
-        if last is not None and not last.passed and last.finished_at is not None:
-            until = as_utc(last.finished_at) + timedelta(minutes=settings.cool_down_minutes)
-            if until > (now or utcnow()):
-                state.wait_until = until
+    failed_last = last_finished is not None and (last_pass is None or last_pass < last_finished)
+    if settings.cool_down_minutes and failed_last:
+        until = as_utc(last_finished) + timedelta(minutes=settings.cool_down_minutes)
+        if until > (now or utcnow()):
+            state.wait_until = until
     return state
 
 
