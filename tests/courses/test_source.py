@@ -111,12 +111,24 @@ def test_html_in_markdown_is_shown_as_text(tree: Path) -> None:
     write(
         tree / "courses" / "demo",
         "01-first.md",
-        "---\ntitle: T\nminutes: 5\n---\n<script>alert(1)</script>\n",
+        "---\ntitle: T\nminutes: 5\n---\n<b>bold?</b> and `<script>` in code\n",
     )
     (course,) = load_content(tree).courses
     html = course.modules[0].versions["en"].body.html
-    assert "<script" not in html
-    assert "&lt;script&gt;" in html
+    assert "<b>" not in html
+    assert "&lt;b&gt;bold?&lt;/b&gt;" in html
+    assert "<code>&lt;script&gt;</code>" in html
+
+
+@pytest.mark.parametrize(
+    "line", ["<script>alert(1)</script>", '<img src="x.png" onerror="alert(1)">', "<SCRIPT >x"]
+)
+def test_a_script_or_event_handler_is_refused(tree: Path, line: str) -> None:
+    write(
+        tree / "courses" / "demo", "01-first.md", f"---\ntitle: T\nminutes: 5\n---\nHi\n\n{line}\n"
+    )
+    found = messages(tree)
+    assert any(m.startswith("01-first.md:7: a script or an event handler") for m in found), found
 
 
 def test_the_shipped_content_passes() -> None:

@@ -32,6 +32,8 @@ API = {**dict.fromkeys(ROLES, "ok"), "anonymous": "401"}
 # A quiz is for the learners enrolled in its course: the cohort's volunteer here.
 ENROLLED = {**dict.fromkeys(ROLES, "404"), "anonymous": "login", "volunteer": "ok"}
 API_ENROLLED = {**ENROLLED, "anonymous": "401"}
+API_AUTHORS = {**dict.fromkeys(ROLES, "403"), "anonymous": "401", "trainer": "ok", "admin": "ok"}
+MODULE_API = "/api/v1/courses/service-records/modules/02-a-good-entry"
 NO_ATTEMPT = {**ENROLLED, "volunteer": "404"}  # an attempt id that is nobody's
 QUIZ = "/courses/service-records/03-privacy/quiz"
 RESULTS = "/cohorts/ACC-1/quizzes/service-records/03-privacy"
@@ -162,6 +164,22 @@ TABLE: list[tuple[str, str, str, dict[str, str], dict[str, str]]] = [
         API,  # 422: the body is missing (checked after who is asking)
     ),
     ("GET", "/api/v1/me/attempts", "/api/v1/me/attempts", {}, API),
+    # 415 for the trainer and the admin: no Markdown sent (checked after who is asking)
+    ("PUT", "/api/v1/courses/{course}/modules/{module}", MODULE_API, {}, API_AUTHORS),
+    (
+        "GET",
+        "/api/v1/courses/{course}/modules/{module}/revisions",
+        MODULE_API + "/revisions",
+        {},
+        API_AUTHORS,
+    ),
+    (
+        "POST",
+        "/api/v1/courses/{course}/modules/{module}/revisions/{number}/restore",
+        MODULE_API + "/revisions/1/restore",
+        {},
+        API_AUTHORS,
+    ),
 ]
 
 

@@ -97,6 +97,15 @@ class Reference:
     image: bool
 
 
+# Raw HTML is shown as text, never run; but a script or an event handler in a module is
+# a mistake or an attack, and is refused rather than published as text.
+SCRIPTED = re.compile(r"<\s*/?\s*script\b|<[a-zA-Z][^>]*\son[a-zA-Z]+\s*=", re.IGNORECASE)
+SCRIPTED_MESSAGE = (
+    "a script or an event handler (<script>, onclick=…) is not allowed in a module; "
+    "Markdown needs no HTML"
+)
+
+
 @dataclass
 class RenderedBody:
     html: str
@@ -181,6 +190,8 @@ def _rewrite(
             )
     children = token.children or []
     for index, child in enumerate(children):
+        if child.type == "text" and SCRIPTED.search(child.content):
+            body.problems.append((line, SCRIPTED_MESSAGE))
         if child.type == "softbreak" and 0 < index < len(children) - 1:
             before, after = children[index - 1].content, children[index + 1].content
             if before and after and CJK.match(before[-1]) and CJK.match(after[0]):

@@ -400,9 +400,24 @@ def read_module(
     if text is None:
         problems.extend(own)
         return None
+    return module_version(text, path, language, course.folder, course_url, stems, problems)
+
+
+def module_version(
+    text: str,
+    path: Path,
+    language: Language,
+    folder: Path,
+    course_url: str,
+    stems: frozenset[str],
+    problems: list[Problem],
+) -> ModuleVersion | None:
+    """A module file's text checked and rendered: its front matter, body and quiz. The
+    sync reads it from a file; the editor and the API get it from a trainer."""
+    own: list[Problem] = []
     data, body_text, first, raw = split_front_matter(text, path, own)
     meta = validated(ModuleMeta, data, raw, path, own) if data is not None else None
-    body = check_body(body_text, first, path, course.folder, course_url, stems, own)
+    body = check_body(body_text, first, path, folder, course_url, stems, own)
     quiz = None
     if body.quiz is not None:
         parsed = quiz_syntax.parse(body.quiz, body.quiz_line or 1)

@@ -1,8 +1,9 @@
 """Loading checked content into the database as revisions.
 
 A module gets a new revision only when its files differ from the files it was last
-imported from; so a revision published later in the browser is not undone by an
-unchanged file, and running the sync twice changes nothing. Broken files were already
+imported from (or, for a revision published in the browser, written to); so a revision
+published later in the browser is not undone by an unchanged file, and running the sync
+twice changes nothing. Broken files were already
 left out by the validator: what they replace stays published.
 """
 
@@ -139,7 +140,10 @@ async def _sync_module(
     last_file = (
         await session.execute(
             select(col(ModuleRevision.revision), col(ModuleRevision.file_digest))
-            .where(col(ModuleRevision.module_id) == module.id, col(ModuleRevision.origin) == "file")
+            .where(
+                col(ModuleRevision.module_id) == module.id,
+                col(ModuleRevision.file_digest).is_not(None),
+            )
             .order_by(col(ModuleRevision.revision).desc())
             .limit(1)
         )
