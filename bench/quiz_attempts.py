@@ -263,6 +263,7 @@ def main() -> None:
             return spent
 
         driven = wrk_volunteers(base, tokens, options.seconds, folder)
+        time.sleep(2)  # the requests wrk left in flight finish before the next load
         cpu_before, wall_before = time.process_time(), time.perf_counter()
         burst_seconds = asyncio.run(load())
         generator = (time.process_time() - cpu_before) / (time.perf_counter() - wall_before)
