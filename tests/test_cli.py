@@ -18,10 +18,15 @@ from tests.support import LiveServer, free_port, throwaway_database
 def run_lms(
     *args: str, env: dict[str, str], timeout: float = 60, input_text: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    # The CLI speaks the shell's language (LANG, LC_*): the tests read English anywhere.
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LMS_", "LC_")) and k not in ("LANG", "LANGUAGE")
+    }
     return subprocess.run(
         [sys.executable, "-m", "lms", *args],
-        env={**clean, **env},
+        env={**clean, "LANG": "en_US.UTF-8", **env},  # a test may pass another LANG
         capture_output=True,
         text=True,
         input=input_text,
@@ -182,3 +187,60 @@ def test_content_sync_twice(tmp_path: Path) -> None:
         assert first.stdout.startswith("3 course(s) created")
         second = run_lms("content", "sync", env=env)
         assert second.stdout.startswith("0 course(s) created, 0 updated, 0 new module")
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "zh_TW"}, "zh"),
+        ({"LC_ALL": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),
+        ({"LANG": "C.UTF-8"}, "zh"),  # a server's usual locale: the site's default
+        ({"LANG": "fr_FR.UTF-8"}, "zh"),
+        ({}, "zh"),
+        ({"LC_ALL": "", "LANG": "en"}, "en"),
+    ],
+)
+def test_the_cli_speaks_the_shell_language_or_the_site_default(
+    environ: dict[str, str], expected: str
+) -> None:
+    from lms.cli import shell_language
+
+    assert shell_language(environ, "zh") == expected
+
+
+def test_content_check_speaks_chinese_in_a_chinese_shell(tmp_path: Path) -> None:
+    course = tmp_path / "courses" / "demo"
+    course.mkdir(parents=True)
+    (course / "course.md").write_text("no front matter\n", encoding="utf-8")
+    env = {"LMS_DATA_DIR": str(tmp_path / "var"), "LANG": "zh_CN.UTF-8"}
+    result = run_lms("content", "check", str(tmp_path), env=env)
+    assert result.returncode == 1
+    assert "course.md:1:" in result.stdout
+    assert "文件头" in result.stdout, result.stdout
+
+
+@pytest.mark.database
+def test_content_export_writes_what_the_site_has(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.support import FIXTURE_CONTENT
+
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, content)
+    with throwaway_database(tmp_path) as url:
+        env = {
+            "LMS_DATA_DIR": str(tmp_path / "var"),
+            "LMS_DATABASE_URL": url,
+            "LMS_CONTENT_DIR": str(content),
+        }
+        assert run_lms("content", "sync", env=env).returncode == 0
+        target = tmp_path / "export"
+        result = run_lms("content", "export", str(target), env=env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("exported 1 course(s), 3 module(s)")
+        checked = run_lms("content", "check", str(target), env=env)
+        assert checked.returncode == 0, checked.stdout
+        again = run_lms("content", "export", str(target), env=env)
+        assert again.returncode == 1
+        assert "is not an empty folder" in again.stderr

@@ -17,6 +17,7 @@ from lms.cohorts import routes as cohort_pages
 from lms.config import Settings
 from lms.courses import api as courses_api
 from lms.courses import authoring_api
+from lms.courses import authoring_routes as authoring_pages
 from lms.courses import routes as course_pages
 from lms.courses.service import TextCache
 from lms.db import Database, create_engine_for
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(account_pages.router)
     app.include_router(cohort_pages.router)
     app.include_router(quiz_pages.router)
+    app.include_router(authoring_pages.router)
     app.include_router(course_pages.router)
     app.include_router(accounts_api.router)
     app.include_router(courses_api.router)

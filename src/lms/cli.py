@@ -6,7 +6,8 @@ value is the last line of stdout, alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -17,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lms.cli_accounts import cohorts_app, users_app
 from lms.cli_quiz import quiz_app
-from lms.config import Settings
+from lms.config import Language, Settings
 from lms.i18n import current_language
 from lms.migrate import ForeignKeyViolation
 from lms.startup import StartupError, describe_database_error, ensure_secret, prepare_data_dir
@@ -41,8 +42,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 @app.callback()
 def main() -> None:
     """Volunteer training and certification LMS."""
-    # Every command speaks the configured default language, from its first message on.
-    load_settings()
+    # Every command speaks the shell's language when it names one of ours, as other
+    # command-line tools do, else the site's default language (LMS_DEFAULT_LANGUAGE), from
+    # its first message on (content problems included).
+    settings = load_settings()
+    current_language.set(shell_language(os.environ, settings.default_language))
+
+
+def shell_language(environ: Mapping[str, str], default: Language) -> Language:
+    """The language of the first of LC_ALL, LC_MESSAGES and LANG that is set: Chinese for
+    zh_CN.UTF-8, zh_TW or zh, English for en_US.UTF-8 or en; ``default`` for C, POSIX,
+    another language, or nothing set (a server's usual C.UTF-8)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if value := environ.get(name):
+            lowered = value.lower()
+            if lowered.startswith("zh"):
+                return "zh"
+            if lowered.startswith("en"):
+                return "en"
+            return default
+    return default
 
 
 def fail(message: str) -> NoReturn:
@@ -57,7 +76,6 @@ def load_settings() -> Settings:
         first = exc.errors()[0]
         field = "LMS_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
         fail(f"{field}: {first['msg']}")
-    current_language.set(settings.default_language)  # the language of this command's output
     return settings
 
 
@@ -200,6 +218,28 @@ def content_sync(
     typer.echo(report.summary())
     if report.problems:
         raise typer.Exit(1)
+
+
+@content_app.command("export")
+@operator_errors
+def content_export(
+    folder: Annotated[Path, typer.Argument(help="A new or empty folder to write into.")],
+) -> None:
+    """Write every course as the site has it now (browser edits included) as files."""
+    from lms.cli_accounts import in_session
+    from lms.courses.export import export_content, gather
+
+    settings = load_settings()
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        fail(f"{folder} is not an empty folder; export into a new or empty one")
+    courses = in_session(lambda session: gather(session, settings.content_dir))
+    report = export_content(courses, folder, settings.content_dir)
+    for slug in report.missing:
+        typer.echo(
+            f"warning: {slug}: no course.md was kept for it; run `lms content sync` first",
+            err=True,
+        )
+    typer.echo(f"exported {report.summary()} to {folder}")
 
 
 def sync(settings: Settings, folder: Path) -> Any:

@@ -27,3 +27,23 @@
     if (area) area.replaceChildren();
   });
 })();
+
+// The module editor: "Line 12" next to a problem puts the caret on that line.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-line]");
+    var text = document.getElementById("f-text");
+    if (!button || !text) return;
+    var line = parseInt(button.dataset.line, 10);
+    var lines = text.value.split("\n");
+    var start = 0;
+    for (var i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
+    var end = start + (lines[line - 1] || "").length;
+    // The caret first, then focus: the browser scrolls the caret's line into view.
+    text.blur();
+    text.setSelectionRange(start, start);
+    text.focus();
+    text.setSelectionRange(start, end);
+  });
+})();

@@ -57,7 +57,7 @@ def run_quiz(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
     return subprocess.run(
         [sys.executable, "-m", "lms", "quiz", *map(str, args)],
-        env={**clean, "LMS_DATA_DIR": str(cwd / "var")},
+        env={**clean, "LMS_DATA_DIR": str(cwd / "var"), "LANG": "en_US.UTF-8", "LC_ALL": ""},
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lms.i18n import current_language
 from lms.quizzes import syntax
 from lms.quizzes.gift import GiftResult, left_out, parse_gift, to_gift
 from lms.quizzes.model import (
@@ -53,7 +54,12 @@ def dumps(quiz: Quiz) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def everything() -> GiftResult:
-    return parse_gift(EVERYTHING)
+    # Made before the autouse fixture that sets English for each test: set it here too.
+    token = current_language.set("en")
+    try:
+        return parse_gift(EVERYTHING)
+    finally:
+        current_language.reset(token)
 
 
 def named(result: GiftResult, name: str | None) -> Question:

@@ -34,6 +34,7 @@ ENROLLED = {**dict.fromkeys(ROLES, "404"), "anonymous": "login", "volunteer": "o
 API_ENROLLED = {**ENROLLED, "anonymous": "401"}
 API_AUTHORS = {**dict.fromkeys(ROLES, "403"), "anonymous": "401", "trainer": "ok", "admin": "ok"}
 MODULE_API = "/api/v1/courses/service-records/modules/02-a-good-entry"
+EDIT = "/courses/service-records/02-a-good-entry"
 NO_ATTEMPT = {**ENROLLED, "volunteer": "404"}  # an attempt id that is nobody's
 QUIZ = "/courses/service-records/03-privacy/quiz"
 RESULTS = "/cohorts/ACC-1/quizzes/service-records/03-privacy"
@@ -139,6 +140,38 @@ TABLE: list[tuple[str, str, str, dict[str, str], dict[str, str]]] = [
         COHORT_VIEW,
     ),
     ("GET", "/content/problems", "/content/problems", {}, CONTENT_EDITORS),
+    ("GET", "/courses/{slug}/new", "/courses/service-records/new", {}, CONTENT_EDITORS),
+    ("GET", "/courses/{slug}/{stem}/edit", EDIT + "/edit", {}, CONTENT_EDITORS),
+    (
+        "POST",
+        "/courses/{slug}/editor/preview",
+        "/courses/service-records/editor/preview",
+        {"stem": "02-a-good-entry", "lang": "zh", "text": "---\ntitle: T\nminutes: 1\n---\nx\n"},
+        CONTENT_EDITORS,
+    ),
+    (
+        "POST",
+        "/courses/{slug}/editor/upload",
+        "/courses/service-records/editor/upload",
+        {"stem": "02-a-good-entry", "lang": "zh"},
+        CONTENT_EDITORS,  # 422: no file (checked after who is asking)
+    ),
+    (
+        "POST",
+        "/courses/{slug}/editor/publish",
+        "/courses/service-records/editor/publish",
+        {"stem": "02-a-good-entry", "lang": "zh", "text": "no front matter", "base": "1"},
+        CONTENT_EDITORS,  # 422: the text has a problem, nothing is published
+    ),
+    ("GET", "/courses/{slug}/{stem}/history", EDIT + "/history", {}, CONTENT_EDITORS),
+    ("GET", "/courses/{slug}/{stem}/history/{number}", EDIT + "/history/1", {}, CONTENT_EDITORS),
+    (
+        "POST",
+        "/courses/{slug}/{stem}/history/{number}/restore",
+        EDIT + "/history/1/restore",
+        {"base": "1"},
+        CONTENT_EDITORS,
+    ),
     ("GET", "/api/v1/me", "/api/v1/me", {}, API),
     ("GET", "/api/v1/courses", "/api/v1/courses", {}, API),
     (

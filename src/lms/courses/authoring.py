@@ -15,6 +15,7 @@ content folder stays the source git sees; the sync then knows those files.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import re
@@ -29,7 +30,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from lms.audit import service as audit
-from lms.courses.source import MAX_FILE_BYTES, ModuleVersion, Problem, module_version
+from lms.courses.markdown import render
+from lms.courses.source import (
+    MAX_FILE_BYTES,
+    ModuleVersion,
+    Problem,
+    module_version,
+    split_front_matter,
+)
 from lms.errors import Conflict, NotFound
 from lms.i18n import gettext as _
 from lms.models.accounts import User
@@ -61,6 +69,8 @@ class Draft:
     left_out: list[str] = field(default_factory=list)  # translations whose quiz differs now
     quiz_changed: bool = False
     learners_on_older: int = 0  # learners with attempts on an earlier revision
+    preview_html: str | None = None  # the body as far as it renders, when it has problems
+    unchanged: bool = False  # the same text as the current revision's: publishing is a no-op
 
     @property
     def ok(self) -> bool:
@@ -116,6 +126,16 @@ async def find_module(session: AsyncSession, course: Course, stem: str) -> Modul
     ).first()
 
 
+async def module_or_404(session: AsyncSession, course: Course, stem: str) -> Module:
+    module = await find_module(session, course, stem)
+    if module is None:
+        raise NotFound(
+            _("The course %(course)s has no module %(module)s.")
+            % {"course": course.slug, "module": stem[:80]}
+        )
+    return module
+
+
 async def check(
     session: AsyncSession,
     *,
@@ -134,8 +154,8 @@ async def check(
             Problem(
                 path,
                 1,
-                _("A module's name is two digits, a hyphen and lowercase words, e.g. %(e)s.")
-                % {"e": "04-safeguarding"},
+                _("A module's name is two digits, a hyphen and lowercase words, e.g. %(example)s.")
+                % {"example": "04-safeguarding"},
             )
         )
         return draft
@@ -207,6 +227,10 @@ async def check(
         draft.problems,
     )
     if draft.version is None:
+        _meta, body, first, _raw = split_front_matter(text, path, [])
+        draft.preview_html = render(
+            body, course_url=f"/courses/{course.slug}", module_stems=stems, first_line=first
+        ).html
         return draft
     quiz = draft.version.quiz
     if language != default:
@@ -236,8 +260,12 @@ async def check(
                 theirs is not None and quiz is not None and quiz_syntax.mismatches(quiz, theirs)
             ):
                 draft.left_out.append(other)
-    before = stored_quiz(draft.texts.get(language))
-    draft.quiz_changed = draft.module is not None and _questions(before) != _questions(quiz)
+    was = draft.texts.get(language)
+    draft.unchanged = was is not None and was.source == text and not draft.left_out
+    old_block = (was.quiz or "").strip() if was is not None else ""
+    draft.quiz_changed = (
+        draft.module is not None and old_block != (draft.version.body.quiz or "").strip()
+    )  # any edit of the block: a reworded question may ask something else
     if draft.quiz_changed and draft.module is not None:
         draft.learners_on_older = (
             await session.scalar(
@@ -255,16 +283,6 @@ def stored_quiz(text: ModuleText | None) -> Quiz | None:
     return Quiz.from_json(text.quiz_data)
 
 
-def _questions(quiz: Quiz | None) -> Any:
-    """What grading depends on, to tell whether an edit changed the quiz."""
-    if quiz is None:
-        return None
-    return [
-        {k: v for k, v in q.dump().items() if k not in ("text", "feedback", "name")}
-        for q in quiz.questions
-    ]
-
-
 async def publish(
     session: AsyncSession,
     *,
@@ -279,16 +297,27 @@ async def publish(
     was published since, 409 and nothing changes."""
     assert draft.ok and draft.version is not None
     module = draft.module
-    if expected is not None and (module is None or module.current_revision != expected):
+    now = module.current_revision if module is not None else None
+    if expected is not None and (now or 0) != expected:  # 0: the module is new
         raise Conflict(
             _(
                 "Someone published this module since you opened it: revision %(current)s "
                 "is the current one, not %(expected)s. Copy your text, reload, and apply "
                 "your change again."
             )
-            % {"current": module.current_revision if module else 0, "expected": expected}
+            % {"current": now or 0, "expected": expected}
         )
     created = module is None or module.current_revision is None
+    if draft.unchanged and module is not None:  # a CI job sending every file on each push
+        current = (
+            await session.scalars(
+                select(ModuleRevision).where(
+                    col(ModuleRevision.module_id) == module.id,
+                    col(ModuleRevision.revision) == module.current_revision,
+                )
+            )
+        ).one()
+        return current, False
     if module is None:
         module = Module(course_id=draft.course.id or 0, stem=draft.stem, number=int(draft.stem[:2]))
         session.add(module)
@@ -339,21 +368,9 @@ async def restore(
     content_dir: Path | None = None,
 ) -> ModuleRevision:
     """Revision ``number`` of a module published again, as its newest revision."""
-    module = await find_module(session, course, stem)
-    if module is None:
-        raise NotFound(
-            _("The course %(course)s has no module %(module)s.")
-            % {"course": course.slug, "module": stem[:80]}
-        )
-    old = (
-        await session.scalars(
-            select(ModuleRevision).where(
-                col(ModuleRevision.module_id) == module.id,
-                col(ModuleRevision.revision) == number,
-            )
-        )
-    ).first()
-    if old is None:
+    module = await module_or_404(session, course, stem)
+    stored = await revision_texts(session, module, number)
+    if stored is None:
         raise NotFound(_("The module has no revision %(number)s.") % {"number": number})
     if expected is not None and module.current_revision != expected:
         raise Conflict(
@@ -363,8 +380,7 @@ async def restore(
             )
             % {"current": module.current_revision or 0}
         )
-    rows = await session.scalars(select(ModuleText).where(col(ModuleText.revision_id) == old.id))
-    texts = {text.language: _copy(text) for text in rows}
+    texts = {language: _copy(text) for language, text in stored.items()}
     before = module.current_revision
     revision = await _new_revision(session, module, texts, author=author, origin=RESTORE)
     await audit.record(
@@ -433,19 +449,33 @@ async def _write_back(
     content_dir: Path,
     texts: dict[str, dict[str, Any]],
 ) -> None:
-    """The revision's texts into the course folder when it is writable; the revision then
-    records the digest the sync computes for those files, so the sync leaves it be."""
-    folder = course_folder(content_dir, course)
-    if not folder.is_dir() or not os.access(folder, os.W_OK):
+    """The revision's texts into the course folder when it is writable (in a thread: the
+    event loop does not wait on the disk); the revision then records the digest the sync
+    computes for those files, so the sync leaves it be."""
+    files = {
+        file_name(course, module.stem, language): values["source"]
+        for language, values in texts.items()
+    }
+    written = await asyncio.to_thread(_write_files, course_folder(content_dir, course), files)
+    if not written:
         return
-    for language, values in texts.items():
-        _write_atomically(folder / file_name(course, module.stem, language), values["source"])
     parts = "".join(
         f"{language}:{hashlib.sha256(values['source'].encode('utf-8')).hexdigest()};"
         for language, values in sorted(texts.items())
     )
     revision.file_digest = hashlib.sha256(parts.encode("utf-8")).hexdigest()
     await session.flush()
+
+
+def _write_files(folder: Path, files: dict[str, str]) -> bool:
+    """Writes the files that differ; False when the folder is missing or read-only."""
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        return False
+    for name, text in files.items():
+        target = folder / name
+        if not target.is_file() or target.read_bytes() != text.encode("utf-8"):
+            _write_atomically(target, text)
+    return True
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -457,6 +487,37 @@ def _write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+async def used_numbers(session: AsyncSession, course: Course) -> list[int]:
+    """The numbers of the course's published modules."""
+    return list(
+        await session.scalars(
+            select(col(Module.number)).where(
+                col(Module.course_id) == course.id, col(Module.current_revision).is_not(None)
+            )
+        )
+    )
+
+
+async def revision_texts(
+    session: AsyncSession, module: Module, number: int
+) -> dict[str, ModuleText] | None:
+    """A revision's texts by language; None when the module has no such revision."""
+    revision = (
+        await session.scalars(
+            select(ModuleRevision).where(
+                col(ModuleRevision.module_id) == module.id,
+                col(ModuleRevision.revision) == number,
+            )
+        )
+    ).first()
+    if revision is None:
+        return None
+    rows = await session.scalars(
+        select(ModuleText).where(col(ModuleText.revision_id) == revision.id)
+    )
+    return {text.language: text for text in rows}
 
 
 @dataclass(frozen=True)
@@ -472,12 +533,7 @@ class RevisionEntry:
 
 async def history(session: AsyncSession, *, course: Course, stem: str) -> list[RevisionEntry]:
     """A module's revisions, newest first, with who published them and what changed."""
-    module = await find_module(session, course, stem)
-    if module is None:
-        raise NotFound(
-            _("The course %(course)s has no module %(module)s.")
-            % {"course": course.slug, "module": stem[:80]}
-        )
+    module = await module_or_404(session, course, stem)
     rows = (
         await session.execute(
             select(ModuleRevision, User)

@@ -41,6 +41,9 @@ class Published(BaseModel):
     learners_on_older_revisions: int = Field(
         0, description="when the quiz changed: learners whose attempts were on earlier revisions"
     )
+    unchanged: bool = Field(
+        False, description="the text is the current revision's: nothing was published"
+    )
 
 
 class LineProblem(BaseModel):
@@ -132,6 +135,7 @@ async def put_module(
         revision=revision.revision,
         left_out=draft.left_out,
         learners_on_older_revisions=draft.learners_on_older,
+        unchanged=draft.unchanged,
     )
     return JSONResponse(body.model_dump(), status_code=201 if created else 200)
 

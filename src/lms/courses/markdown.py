@@ -26,6 +26,8 @@ from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from lms.i18n import gettext as _
+
 QUIZ_INFO = "quiz"
 # The module's title is the page's one h1: a "#" heading in the body becomes h2, like "##".
 HEADINGS = {"h1": "h2"}
@@ -100,10 +102,14 @@ class Reference:
 # Raw HTML is shown as text, never run; but a script or an event handler in a module is
 # a mistake or an attack, and is refused rather than published as text.
 SCRIPTED = re.compile(r"<\s*/?\s*script\b|<[a-zA-Z][^>]*\son[a-zA-Z]+\s*=", re.IGNORECASE)
-SCRIPTED_MESSAGE = (
-    "a script or an event handler (<script>, onclick=…) is not allowed in a module; "
-    "Markdown needs no HTML"
-)
+
+
+def scripted_message() -> str:
+    """The problem of a module with a script or an event handler, in the current language."""
+    return _(
+        "a script or an event handler (<script>, onclick=…) is not allowed in a module; "
+        "Markdown needs no HTML"
+    )
 
 
 @dataclass
@@ -159,7 +165,7 @@ def _take_quiz(tokens: list[Token], body: RenderedBody, first_line: int) -> list
     for index in quizzes:
         line = first_line + (tokens[index].map or [0])[0]
         if index != last or (len(quizzes) > 1 and index != quizzes[-1]):
-            body.problems.append((line, "the ```quiz block must be the last thing in a module"))
+            body.problems.append((line, _("the ```quiz block must be the last thing in a module")))
             continue
         body.quiz = tokens[index].content
         body.quiz_line = line + 1
@@ -185,13 +191,15 @@ def _rewrite(
     if token.type == "admonition_open":
         kind = token.meta.get("tag", "note")
         if kind not in ADMONITIONS:
-            body.problems.append(
-                (line, f"unknown admonition {kind!r}; use one of " + ", ".join(ADMONITIONS))
-            )
+            message = _("unknown admonition %(kind)s; use one of %(kinds)s") % {
+                "kind": repr(kind),
+                "kinds": ", ".join(ADMONITIONS),
+            }
+            body.problems.append((line, message))
     children = token.children or []
     for index, child in enumerate(children):
         if child.type == "text" and SCRIPTED.search(child.content):
-            body.problems.append((line, SCRIPTED_MESSAGE))
+            body.problems.append((line, scripted_message()))
         if child.type == "softbreak" and 0 < index < len(children) - 1:
             before, after = children[index - 1].content, children[index + 1].content
             if before and after and CJK.match(before[-1]) and CJK.match(after[0]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from lms.config import Language
 from lms.courses.markdown import RenderedBody, render
 from lms.i18n import coerce_language
+from lms.i18n import gettext as _
 from lms.quizzes import syntax as quiz_syntax
 from lms.quizzes.model import Quiz
 from lms.quizzes.render import with_html
@@ -114,15 +116,17 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
                 Problem(
                     path,
                     1,
-                    f"the file is {size // 1024} KB; the limit is {MAX_FILE_BYTES // 1024} KB",
+                    _("the file is %(size)s KB; the limit is %(limit)s KB")
+                    % {"size": size // 1024, "limit": MAX_FILE_BYTES // 1024},
                 )
             )
             return None
         return path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(path, 1, f"not UTF-8 (byte {exc.start}); save the file as UTF-8"))
+        message = _("not UTF-8 (byte %(byte)s); save the file as UTF-8") % {"byte": exc.start}
+        problems.append(Problem(path, 1, message))
     except OSError as exc:
-        problems.append(Problem(path, 1, f"cannot read: {exc.strerror}"))
+        problems.append(Problem(path, 1, _("cannot read: %(reason)s") % {"reason": exc.strerror}))
     return None
 
 
@@ -132,7 +136,8 @@ def split_front_matter(
     """(front matter, body, the body's first line, the front matter text)."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        problems.append(Problem(path, 1, "the file must start with front matter between --- lines"))
+        message = _("the file must start with front matter between --- lines")
+        problems.append(Problem(path, 1, message))
         return None, text, 1, ""
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
@@ -143,18 +148,20 @@ def split_front_matter(
             except yaml.MarkedYAMLError as exc:
                 mark = exc.problem_mark or exc.context_mark
                 line = mark.line + 2 if mark else 1
-                problems.append(
-                    Problem(path, line, f"front matter is not valid YAML: {exc.problem or exc}")
-                )
+                message = _("front matter is not valid YAML: %(error)s") % {
+                    "error": exc.problem or exc
+                }
+                problems.append(Problem(path, line, message))
                 return None, body, index + 2, raw
             except yaml.YAMLError as exc:
-                problems.append(Problem(path, 2, f"front matter is not valid YAML: {exc}"))
+                message = _("front matter is not valid YAML: %(error)s") % {"error": exc}
+                problems.append(Problem(path, 2, message))
                 return None, body, index + 2, raw
             if not isinstance(data, dict):
-                problems.append(Problem(path, 2, "front matter must be key: value lines"))
+                problems.append(Problem(path, 2, _("front matter must be key: value lines")))
                 return None, body, index + 2, raw
             return data, body, index + 2, raw
-    problems.append(Problem(path, 1, "the front matter is not closed with a --- line"))
+    problems.append(Problem(path, 1, _("the front matter is not closed with a --- line")))
     return None, text, 1, ""
 
 
@@ -168,7 +175,7 @@ def validated(
             key = str(error["loc"][0]) if error["loc"] else ""
             where = ".".join(str(part) for part in error["loc"])
             message = (
-                "unknown field (a typo?)" if error["type"] == "extra_forbidden" else error["msg"]
+                _("unknown field (a typo?)") if error["type"] == "extra_forbidden" else error["msg"]
             )
             problems.append(Problem(path, key_line(raw, key), f"{where}: {message}"))
         return None
@@ -198,7 +205,10 @@ def load_courses(root: Path) -> Loaded:
         if course.slug in seen:
             loaded.problems.append(
                 Problem(
-                    folder / "course.md", 1, f"slug {course.slug} is used by {seen[course.slug]}"
+                    folder / "course.md",
+                    1,
+                    _("slug %(slug)s is used by %(folder)s")
+                    % {"slug": course.slug, "folder": seen[course.slug]},
                 )
             )
             continue
@@ -211,7 +221,7 @@ def load_courses(root: Path) -> Loaded:
 def load_course(folder: Path, problems: list[Problem]) -> CourseSource | None:
     course_file = folder / "course.md"
     if not course_file.is_file():
-        problems.append(Problem(course_file, 1, "a course folder needs a course.md"))
+        problems.append(Problem(course_file, 1, _("a course folder needs a course.md")))
         return None
     own: list[Problem] = []
     text = read_text(course_file, own)
@@ -226,27 +236,29 @@ def load_course(folder: Path, problems: list[Problem]) -> CourseSource | None:
                 Problem(
                     course_file,
                     key_line(raw, "slug"),
-                    f"slug {meta.slug} must be the folder's name, {folder.name}",
+                    _("slug %(slug)s must be the folder's name, %(folder)s")
+                    % {"slug": meta.slug, "folder": folder.name},
                 )
             )
         if len(set(meta.languages)) != len(meta.languages):
             own.append(
-                Problem(course_file, key_line(raw, "languages"), "a language is listed twice")
+                Problem(course_file, key_line(raw, "languages"), _("a language is listed twice"))
             )
         for key in ("title", "summary"):
             missing = [lang for lang in meta.languages if lang not in getattr(meta, key)]
             if missing:
-                own.append(
-                    Problem(
-                        course_file, key_line(raw, key), f"{key} has no {', '.join(missing)} text"
-                    )
-                )
+                message = _("%(key)s has no %(languages)s text") % {
+                    "key": key,
+                    "languages": ", ".join(missing),
+                }
+                own.append(Problem(course_file, key_line(raw, key), message))
         if meta.cover and safe_file(folder, meta.cover) is None:
             own.append(
                 Problem(
                     course_file,
                     key_line(raw, "cover"),
-                    f"cover {meta.cover} is not a picture in the course folder",
+                    _("cover %(cover)s is not a picture in the course folder")
+                    % {"cover": meta.cover},
                 )
             )
     if own or meta is None:
@@ -267,8 +279,7 @@ def load_course(folder: Path, problems: list[Problem]) -> CourseSource | None:
                 Problem(
                     path,
                     1,
-                    f"{lang} is not one of the course's other "
-                    f"languages ({', '.join(meta.languages[1:])})",
+                    other_languages_message(str(lang), meta.languages[1:], say_none=False),
                 )
             )
             continue
@@ -299,27 +310,27 @@ def read_modules(course: CourseSource, problems: list[Problem]) -> None:
                 Problem(
                     path,
                     1,
-                    "a module file is named NN-name.md (or "
-                    "NN-name.<lang>.md), e.g. 01-what-are-rights.md",
+                    _(
+                        "a module file is named NN-name.md (or "
+                        "NN-name.<lang>.md), e.g. 01-what-are-rights.md"
+                    ),
                 )
             )
             continue
         stem = f"{match.group('number')}-{match.group('name')}"
         lang = match.group("lang") or default
         if match.group("lang") and lang not in others:
-            problems.append(
-                Problem(
-                    path,
-                    1,
-                    f"{lang} is not one of the course's other "
-                    f"languages ({', '.join(others) or 'none'})",
-                )
-            )
+            problems.append(Problem(path, 1, other_languages_message(lang, others, say_none=True)))
             continue
         number = int(match.group("number"))
         if numbers.setdefault(number, stem) != stem:
             problems.append(
-                Problem(path, 1, f"module number {number:02d} is used by {numbers[number]} too")
+                Problem(
+                    path,
+                    1,
+                    _("module number %(number)s is used by %(stem)s too")
+                    % {"number": f"{number:02d}", "stem": numbers[number]},
+                )
             )
             continue
         files.setdefault(stem, {})[lang] = path
@@ -331,7 +342,10 @@ def read_modules(course: CourseSource, problems: list[Problem]) -> None:
             some = next(iter(by_language.values()))
             problems.append(
                 Problem(
-                    some, 1, f"there is no {stem}.md in the course's first language ({default})"
+                    some,
+                    1,
+                    _("there is no %(stem)s.md in the course's first language (%(language)s)")
+                    % {"stem": stem, "language": default},
                 )
             )
             continue
@@ -341,7 +355,8 @@ def read_modules(course: CourseSource, problems: list[Problem]) -> None:
                 Problem(
                     by_language[default],
                     1,
-                    "no translation: " + ", ".join(f"{stem}.{m}.md" for m in missing),
+                    _("no translation: %(files)s")
+                    % {"files": ", ".join(f"{stem}.{m}.md" for m in missing)},
                 )
             )
             continue
@@ -361,7 +376,7 @@ def read_modules(course: CourseSource, problems: list[Problem]) -> None:
                     Problem(
                         by_language[lacking[0]],
                         1,
-                        "the other language version has a quiz; this one has none",
+                        _("the other language version has a quiz; this one has none"),
                     )
                 )
                 continue
@@ -369,6 +384,16 @@ def read_modules(course: CourseSource, problems: list[Problem]) -> None:
                 continue
             course.modules.append(module)
     course.modules.sort(key=lambda m: m.number)
+
+
+def other_languages_message(language: str, others: Sequence[str], *, say_none: bool) -> str:
+    """A course.<lang>.md or module file in a language the course does not list."""
+    if not others and say_none:
+        return _("%(lang)s is not one of the course's other languages (none)") % {"lang": language}
+    return _("%(lang)s is not one of the course's other languages (%(languages)s)") % {
+        "lang": language,
+        "languages": ", ".join(others),
+    }
 
 
 def quizzes_agree(module: ModuleSource, default: str, problems: list[Problem]) -> bool:
@@ -448,13 +473,15 @@ def check_body(
             stem = target[: -len(".md")]
             stem = stem.rsplit(".", 1)[0] if stem.count(".") == 1 else stem
             if stem not in stems:
-                message = f"{reference.target} is not a module of this course"
+                message = _("%(target)s is not a module of this course") % {
+                    "target": reference.target
+                }
                 problems.append(Problem(path, reference.line, message))
         elif safe_file(folder, unquote(target)) is None:
-            message = (
-                f"{reference.target} is not a file the course can serve: missing, outside "
-                "the course folder, hidden, or not one of " + " ".join(FILE_TYPES)
-            )
+            message = _(
+                "%(target)s is not a file the course can serve: missing, outside "
+                "the course folder, hidden, or not one of %(types)s"
+            ) % {"target": reference.target, "types": " ".join(FILE_TYPES)}
             problems.append(Problem(path, reference.line, message))
     return body
 

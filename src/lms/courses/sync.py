@@ -107,18 +107,29 @@ async def _sync_course(session: AsyncSession, source: CourseSource, report: Sync
         "summary": dict(source.meta.summary),
         "intro_html": {lang: body.html for lang, body in source.intro.items()},
         "source_digest": digest,
+        "sources": course_sources(source.folder),
     }
     if course is None:
         course = Course(slug=source.slug, **values)
         session.add(course)
         await session.flush()
         report.courses_created.append(source.slug)
-    elif course.source_digest != digest:
+    elif course.source_digest != digest or course.sources is None:
         for key, value in values.items():
             setattr(course, key, value)
         course.updated_at = utcnow()
         report.courses_updated.append(source.slug)
     return course
+
+
+def course_sources(folder: Path) -> dict[str, str]:
+    """course.md and its translations as written (checked already), for the export."""
+    files = [folder / "course.md", *sorted(folder.glob("course.*.md"))]
+    return {
+        path.name: path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+        for path in files
+        if path.is_file()
+    }
 
 
 async def _sync_module(

@@ -23,6 +23,11 @@ class Course(SQLModel, table=True):
     title: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
     summary: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
     intro_html: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    sources: dict[str, str] | None = Field(
+        default=None,
+        sa_column=Column(JSON, nullable=True),
+        description="course.md and its translations as written, by file name",
+    )
     source_digest: str = Field(max_length=64)
     updated_at: datetime = timestamp_field()
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from lms.config import Language
 from lms.courses.source import SLUG, Problem, read_text
+from lms.i18n import gettext as _
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")]
 Title = dict[Language, Annotated[str, StringConstraints(min_length=1, max_length=200)]]
@@ -78,15 +79,14 @@ def load_pathway(path: Path, course_slugs: set[str], problems: list[Problem]) ->
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problems.append(
-            Problem(path, mark.line + 1 if mark else 1, f"not valid YAML: {exc.problem or exc}")
-        )
+        message = _("not valid YAML: %(error)s") % {"error": exc.problem or exc}
+        problems.append(Problem(path, mark.line + 1 if mark else 1, message))
         return None
     except yaml.YAMLError as exc:
-        problems.append(Problem(path, 1, f"not valid YAML: {exc}"))
+        problems.append(Problem(path, 1, _("not valid YAML: %(error)s") % {"error": exc}))
         return None
     if not isinstance(data, dict):
-        problems.append(Problem(path, 1, "a pathway file is key: value lines"))
+        problems.append(Problem(path, 1, _("a pathway file is key: value lines")))
         return None
     try:
         pathway = Pathway.model_validate(data)
@@ -94,7 +94,7 @@ def load_pathway(path: Path, course_slugs: set[str], problems: list[Problem]) ->
         for error in exc.errors():
             where = ".".join(str(part) for part in error["loc"])
             message = (
-                "unknown field (a typo?)" if error["type"] == "extra_forbidden" else error["msg"]
+                _("unknown field (a typo?)") if error["type"] == "extra_forbidden" else error["msg"]
             )
             problems.append(Problem(path, line_of(text, error["loc"]), f"{where}: {message}"))
         return None
@@ -106,12 +106,15 @@ def load_pathway(path: Path, course_slugs: set[str], problems: list[Problem]) ->
         return next((n for n, row in rows if word in row), after or 1)
 
     if pathway.slug != path.stem:
-        own.append(
-            Problem(path, line("slug"), f"slug {pathway.slug} must be the file's name, {path.stem}")
-        )
+        message = _("slug %(slug)s must be the file's name, %(name)s") % {
+            "slug": pathway.slug,
+            "name": path.stem,
+        }
+        own.append(Problem(path, line("slug"), message))
     codes = [level.code for level in pathway.levels]
     for code in {c for c in codes if codes.count(c) > 1}:
-        own.append(Problem(path, line(f"code: {code}"), f"level {code} is defined twice"))
+        message = _("level %(code)s is defined twice") % {"code": code}
+        own.append(Problem(path, line(f"code: {code}"), message))
     known = set(codes)
     for level in pathway.levels:
         start = line(f"code: {level.code}") - 1
@@ -120,8 +123,8 @@ def load_pathway(path: Path, course_slugs: set[str], problems: list[Problem]) ->
                 Problem(
                     path,
                     line(f"requires_level: {level.requires_level}"),
-                    f"level {level.code} requires {level.requires_level}, "
-                    "which this pathway does not define",
+                    _("level %(code)s requires %(required)s, which this pathway does not define")
+                    % {"code": level.code, "required": level.requires_level},
                 )
             )
         for course in level.courses:
@@ -130,7 +133,8 @@ def load_pathway(path: Path, course_slugs: set[str], problems: list[Problem]) ->
                     Problem(
                         path,
                         line(course, start),
-                        f"level {level.code}: there is no course {course}",
+                        _("level %(code)s: there is no course %(course)s")
+                        % {"code": level.code, "course": course},
                     )
                 )
         if level.evaluation:
@@ -140,7 +144,8 @@ def load_pathway(path: Path, course_slugs: set[str], problems: list[Problem]) ->
                     Problem(
                         path,
                         line(f"code: {name}"),
-                        f"level {level.code}: criterion {name} is listed twice",
+                        _("level %(code)s: criterion %(name)s is listed twice")
+                        % {"code": level.code, "name": name},
                     )
                 )
     if cycle := prerequisite_cycle(pathway):
@@ -148,7 +153,7 @@ def load_pathway(path: Path, course_slugs: set[str], problems: list[Problem]) ->
             Problem(
                 path,
                 line(f"requires_level: {cycle[1]}"),
-                "prerequisites go round in a circle: " + " → ".join(cycle),
+                _("prerequisites go round in a circle: %(cycle)s") % {"cycle": " → ".join(cycle)},
             )
         )
     problems.extend(own)

@@ -28,6 +28,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from lms.i18n import gettext as _
 from lms.quizzes import syntax
 from lms.quizzes.model import (
     MATCHING,
@@ -53,7 +54,6 @@ RANGE = re.compile(rf"^({NUMBER})\s*\.\.\s*({NUMBER})$")
 TOLERANCE = re.compile(rf"^({NUMBER})(?:\s*:\s*({NUMBER}))?$")
 TRUE_KEYS = ("t", "true")
 FALSE_KEYS = ("f", "false")
-NUMERIC_EXAMPLES = "{#3.5}, {#3.5:0.1} or {#3..4}"
 
 
 @dataclass
@@ -98,7 +98,7 @@ def parse_gift(text: str) -> GiftResult:
     result = GiftResult(quiz=Quiz())
     for block in _blocks(text):
         if len(result.quiz.questions) >= syntax.MAX_QUESTIONS:
-            message = f"a quiz has at most {syntax.MAX_QUESTIONS} questions"
+            message = _("a quiz has at most %(max)s questions") % {"max": syntax.MAX_QUESTIONS}
             result.errors.append((block.line_at(0), message))
             break
         try:
@@ -109,7 +109,7 @@ def parse_gift(text: str) -> GiftResult:
         if question is not None:
             result.quiz.questions.append(question)
     if not result.quiz.questions and not result.errors:
-        result.errors.append((1, "no questions: expected one such as 'Who? {=right ~wrong}'"))
+        result.errors.append((1, _("no questions: expected one such as 'Who? {=right ~wrong}'")))
     return result
 
 
@@ -140,24 +140,25 @@ def _question(block: _Block, qid: str, warnings: list[tuple[int, str]]) -> Quest
     if text.startswith("::"):
         end = _find(text, "::", 2)
         if end < 0:
-            raise _Refused(first, "the question's name is not closed: expected ::name:: first")
+            raise _Refused(first, _("the question's name is not closed: expected ::name:: first"))
         name = " ".join(_unescape(text[2:end]).split()) or None
         start = end + 2
     opening, closing = _find(text, "{", start), _find(text, "}", start)
     if opening < 0 and closing < 0:
-        warnings.append((first, "a description (text without answers in { }) is skipped"))
+        warnings.append((first, _("a description (text without answers in { }) is skipped")))
         return None
     if closing >= 0 and (opening < 0 or closing < opening):
-        raise _Refused(block.line_at(closing), "found } before {: write \\} for a brace in text")
+        message = _("found } before {: write \\} for a brace in text")
+        raise _Refused(block.line_at(closing), message)
     if closing < 0:
-        message = "expected } to close the answers opened here (a blank line ends a question)"
+        message = _("expected } to close the answers opened here (a blank line ends a question)")
         raise _Refused(block.line_at(opening), message)
     if 0 <= (nested := _find(text, "{", opening + 1)) < closing:
-        message = "expected } before another {: write \\{ for a brace in an answer"
+        message = _("expected } before another {: write \\{ for a brace in an answer")
         raise _Refused(block.line_at(nested), message)
     after = text[closing + 1 :]
     if (extra := min(_end(after, "{"), _end(after, "}"))) < len(after):
-        message = "a question has one set of answers { }: write \\{ and \\} in its text"
+        message = _("a question has one set of answers { }: write \\{ and \\} in its text")
         raise _Refused(block.line_at(closing + 1 + extra), message)
     before = _unescape(FORMAT.sub("", text[start:opening], count=1))
     wording = (before + BLANK + _unescape(after) if after.strip() else before).strip()
@@ -167,10 +168,10 @@ def _question(block: _Block, qid: str, warnings: list[tuple[int, str]]) -> Quest
         general = _clean(inside[cut + 4 :])
         inside = inside[:cut]
     if not inside.strip():
-        warnings.append((first, "an essay question ({}) has no place in a quiz here; skipped"))
+        warnings.append((first, _("an essay question ({}) has no place in a quiz here; skipped")))
         return None
     if not wording:
-        raise _Refused(first, "expected the question's text before its answers { }")
+        raise _Refused(first, _("expected the question's text before its answers { }"))
     question = Question(
         id=qid, type=SINGLE, text=wording, line=first, name=name, feedback=Feedback(general)
     )
@@ -205,8 +206,18 @@ class _Answers:
         lead, *pieces = _split(self.text if text is None else text, markers)
         if found := lead[0].strip():
             where = offset + lead[1] + len(lead[0]) - len(lead[0].lstrip())
-            marks = " or ".join(markers)
-            raise _Refused(self.line(where), f"expected {marks} before {found[:40]!r}")
+            if len(markers) > 1:
+                message = _("expected %(first)s or %(second)s before %(found)s") % {
+                    "first": markers[0],
+                    "second": markers[1],
+                    "found": repr(found[:40]),
+                }
+            else:
+                message = _("expected %(marker)s before %(found)s") % {
+                    "marker": markers,
+                    "found": repr(found[:40]),
+                }
+            raise _Refused(self.line(where), message)
         return [(raw, self.line(offset + start - 1), marker) for raw, start, marker in pieces]
 
     def split(self, markers: str, text: str | None = None, offset: int = 0) -> list[_Answer]:
@@ -228,36 +239,41 @@ class _Answers:
     def choices(self, question: Question) -> None:
         answers = self.split("=~")
         if not 2 <= len(answers) <= syntax.MAX_CHOICES:
-            message = f"a multiple-choice question needs 2 to {syntax.MAX_CHOICES} answers"
+            message = _("a multiple-choice question needs 2 to %(max)s answers") % {
+                "max": syntax.MAX_CHOICES
+            }
             raise _Refused(question.line, message)
         for answer in answers:
             if answer.text is None:
-                raise _Refused(answer.line, "expected the answer's text after its = or ~")
+                raise _Refused(answer.line, _("expected the answer's text after its = or ~"))
             if answer.weight is not None and not -100 <= answer.weight <= 100:
-                raise _Refused(answer.line, "a weight is a percentage from -100 to 100")
+                raise _Refused(answer.line, _("a weight is a percentage from -100 to 100"))
         right = [answer for answer in answers if answer.marker == "="]
         if len(right) > 1:
-            message = "one answer is right (=); for several, give the right ones ~%50% weights"
+            message = _("one answer is right (=); for several, give the right ones ~%50% weights")
             raise _Refused(right[1].line, message)
         if right and right[0].weight not in (None, 100):
-            message = "the right answer (=) is worth 100%: for part marks use ~%50%"
+            message = _("the right answer (=) is worth 100%: for part marks use ~%50%")
             raise _Refused(right[0].line, message)
         if right:
             for answer in answers:
                 if answer.marker == "~" and answer.weight == 100:
-                    raise _Refused(answer.line, "only the right answer (=) is worth 100%")
+                    raise _Refused(answer.line, _("only the right answer (=) is worth 100%"))
             weights = [100.0 if a.marker == "=" else a.weight or 0.0 for a in answers]
             correct = [a.marker == "=" for a in answers]
         else:
             weights = [answer.weight or 0.0 for answer in answers]
             correct = [weight > 0 for weight in weights]
             if not any(correct):
-                message = "no right answer: mark it =, or give the right ones weights ~%50%"
+                message = _("no right answer: mark it =, or give the right ones weights ~%50%")
                 raise _Refused(answers[0].line, message)
             total = sum(weight for weight in weights if weight > 0)
             if abs(total - 100) > 0.01:
                 line = next(a.line for a, c in zip(answers, correct, strict=True) if c)
-                raise _Refused(line, f"the right answers' weights add up to {total:g}%, not 100%")
+                message = _("the right answers' weights add up to %(total)s%%, not 100%%") % {
+                    "total": f"{total:g}"
+                }
+                raise _Refused(line, message)
             question.type = MULTIPLE
         question.choices = [
             Choice(
@@ -281,7 +297,7 @@ class _Answers:
     def true_false(self, question: Question) -> None:
         key, *feedback = (_clean(raw) for raw, _start, _marker in _split(self.text, "#"))
         if len(feedback) > 2:
-            message = "expected at most two feedbacks: {T#if wrong#if right}"
+            message = _("expected at most two feedbacks: {T#if wrong#if right}")
             raise _Refused(question.line, message)
         wrong, right = [*feedback, None, None][:2]
         true = (key or "").casefold() in TRUE_KEYS
@@ -295,15 +311,17 @@ class _Answers:
     def short(self, question: Question) -> None:
         answers = self.split("=")
         if len(answers) > syntax.MAX_CHOICES:
-            raise _Refused(question.line, f"at most {syntax.MAX_CHOICES} accepted answers")
+            message = _("at most %(max)s accepted answers") % {"max": syntax.MAX_CHOICES}
+            raise _Refused(question.line, message)
         for answer in answers:
             if answer.text is None or not syntax.normalise(answer.text):
-                raise _Refused(answer.line, "expected the accepted answer's text after =")
+                raise _Refused(answer.line, _("expected the accepted answer's text after ="))
             if answer.weight is not None and not 0 < answer.weight <= 100:
-                message = "an accepted answer is worth more than 0% and up to 100%"
+                message = _("an accepted answer is worth more than 0% and up to 100%")
                 raise _Refused(answer.line, message)
         if all(answer.weight not in (None, 100) for answer in answers):
-            raise _Refused(question.line, "at least one accepted answer must be worth 100%")
+            message = _("at least one accepted answer must be worth 100%")
+            raise _Refused(question.line, message)
         question.type = SHORT
         question.choices = [
             Choice(
@@ -326,34 +344,39 @@ class _Answers:
         graded: list[Graded] = []
         for answer in answers:
             if answer.marker == "~":
-                raise _Refused(answer.line, "each numeric answer starts with =, as in =%50%3:1")
+                message = _("each numeric answer starts with =, as in =%50%3:1")
+                raise _Refused(answer.line, message)
             weight = 100.0 if answer.weight is None else answer.weight
             if not 0 < weight <= 100:
-                message = "a numeric answer is worth more than 0% and up to 100%"
+                message = _("a numeric answer is worth more than 0% and up to 100%")
                 raise _Refused(answer.line, message)
             if answer.feedback is not None:
-                message = "feedback on a numeric answer has no place here; left out"
+                message = _("feedback on a numeric answer has no place here; left out")
                 warnings.append((answer.line, message))
             value = " ".join((answer.text or "").split())
             if (found := RANGE.match(value)) is not None:
                 low, high = float(found.group(1)), float(found.group(2))
                 if low > high:
-                    raise _Refused(answer.line, f"the range {value} runs backwards")
+                    message = _("the range %(range)s runs backwards") % {"range": value}
+                    raise _Refused(answer.line, message)
                 graded.append(Graded(None, None, (low, high), weight))
             elif (found := TOLERANCE.match(value)) is not None:
                 tolerance = float(found.group(2)) if found.group(2) else 0.0
                 if tolerance < 0:
-                    raise _Refused(answer.line, "a tolerance cannot be negative")
+                    raise _Refused(answer.line, _("a tolerance cannot be negative"))
                 graded.append(Graded(float(found.group(1)), tolerance, None, weight))
             else:
-                message = f"expected a number such as {NUMERIC_EXAMPLES}, found {value!r}"
+                message = _(
+                    "expected a number such as {#3.5}, {#3.5:0.1} or {#3..4}, found %(found)s"
+                ) % {"found": repr(value)}
                 raise _Refused(answer.line, message)
         values = [v for g in graded for v in (g.answer, g.tolerance, *(g.range or ()))]
         if not all(math.isfinite(v) for v in values if v is not None):
-            raise _Refused(question.line, "numbers must be finite")
+            raise _Refused(question.line, _("numbers must be finite"))
         full = next((g for g in graded if g.weight == 100), None)
         if full is None:
-            raise _Refused(question.line, "a numeric question needs one answer worth 100%")
+            message = _("a numeric question needs one answer worth 100%")
+            raise _Refused(question.line, message)
         question.type = NUMERIC
         question.numeric = [full, *(g for g in graded if g is not full)]
 
@@ -361,21 +384,25 @@ class _Answers:
         pairs: list[tuple[str, str]] = []
         for raw, line, _marker in self.pieces("="):
             if (arrow := _find(raw, "->")) < 0:
-                raise _Refused(line, "expected left -> right in each pair")
+                raise _Refused(line, _("expected left -> right in each pair"))
             if _find(raw, "#") >= 0:
-                raise _Refused(line, "a matching pair has no feedback: write \\# for a #")
+                raise _Refused(line, _("a matching pair has no feedback: write \\# for a #"))
             left, right = _clean(raw[:arrow]), _clean(raw[arrow + 2 :])
             if left is None or right is None:
-                message = "expected text on both sides of -> (extra unmatched answers are not kept)"
+                message = _(
+                    "expected text on both sides of -> (extra unmatched answers are not kept)"
+                )
                 raise _Refused(line, message)
             pairs.append((left, right))
         if not 2 <= len(pairs) <= syntax.MAX_CHOICES:
-            message = f"a matching question needs 2 to {syntax.MAX_CHOICES} pairs =left -> right"
+            message = _("a matching question needs 2 to %(max)s pairs =left -> right") % {
+                "max": syntax.MAX_CHOICES
+            }
             raise _Refused(question.line, message)
         for side in (0, 1):
             texts = [syntax.normalise(pair[side]) for pair in pairs]
             if len(set(texts)) != len(texts):
-                raise _Refused(question.line, "each left and each right appears once")
+                raise _Refused(question.line, _("each left and each right appears once"))
         question.type = MATCHING
         question.pairs = [
             Pair(f"{question.id}.l{i}", left, f"{question.id}.r{i}", right)
@@ -463,13 +490,16 @@ def left_out(quiz: Quiz, *, settings_line: int = 1) -> list[tuple[int, str]]:
     """What ``to_gift`` cannot write, by line: settings, points, right/wrong feedback."""
     found: list[tuple[int, str]] = []
     if quiz.settings != Quiz().settings:
-        found.append((settings_line, "GIFT has no quiz settings; they are left out"))
+        found.append((settings_line, _("GIFT has no quiz settings; they are left out")))
     for question in quiz.questions:
         n = question.id[1:]
         if question.points != 1:
-            found.append((question.line, f"question {n}: GIFT has no points; left out"))
+            message = _("question %(number)s: GIFT has no points; left out") % {"number": n}
+            found.append((question.line, message))
         if question.feedback.correct or question.feedback.incorrect:
-            message = f"question {n}: GIFT has no feedback for right or wrong (+ and -); left out"
+            message = _(
+                "question %(number)s: GIFT has no feedback for right or wrong (+ and -); left out"
+            ) % {"number": n}
             found.append((question.line, message))
     return found
 

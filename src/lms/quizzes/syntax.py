@@ -32,6 +32,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from lms.i18n import N_
+from lms.i18n import gettext as _
 from lms.quizzes.model import (
     MATCHING,
     MULTIPLE,
@@ -71,7 +73,27 @@ RANGE = re.compile(rf"^\[\s*({NUMBER_VALUE})\s*[,，]\s*({NUMBER_VALUE})\s*\]$")
 TRUE_WORDS = {"true", "对", "正确", "是"}
 FALSE_WORDS = {"false", "错", "错误", "否"}
 SETTINGS = ("pass mark", "max attempts", "shuffle answers", "pick", "show answers", "cool-down")
-KINDS = "a) choices, [ ] boxes, * answers, = numbers or left -> right pairs"
+# What an answer line or a question is called in a message; the identifiers stay in code.
+ITEM_NAMES = {
+    "choice": N_("choice"),
+    "box": N_("box"),
+    "short": N_("short"),
+    "number": N_("number"),
+    "pair": N_("pair"),
+}
+TYPE_NAMES = {
+    SINGLE: N_("single"),
+    MULTIPLE: N_("multiple"),
+    TRUE_FALSE: N_("true_false"),
+    SHORT: N_("short"),
+    NUMERIC: N_("numeric"),
+    MATCHING: N_("matching"),
+}
+
+
+def kinds() -> str:
+    """The kinds of answer line, as messages name them (in the current language)."""
+    return _("a) choices, [ ] boxes, * answers, = numbers or left -> right pairs")
 
 
 def letter(index: int) -> str:
@@ -154,14 +176,15 @@ class _Parser:
         self.finish_question()
         for pending in (self.pending_name, self.pending_points):
             if pending is not None:
-                self.problem(pending[0], "Title: and Points: go right before a question '1. …'")
+                self.problem(pending[0], _("Title: and Points: go right before a question '1. …'"))
         if not self.quiz.questions and not self.problems:
-            self.problem(self.first_line, "the quiz has no questions: expected 1. a question")
+            self.problem(self.first_line, _("the quiz has no questions: expected 1. a question"))
         pick = self.quiz.settings.pick
         if pick is not None and self.quiz.questions and pick > len(self.quiz.questions):
             self.problem(
                 self.pick_line,
-                f"pick: {pick} is more than the {len(self.quiz.questions)} questions there are",
+                _("pick: %(pick)s is more than the %(count)s questions there are")
+                % {"pick": pick, "count": len(self.quiz.questions)},
             )
 
     def read_line(self, line: int, text: str) -> None:
@@ -208,7 +231,10 @@ class _Parser:
         except ValueError:
             points = math.nan
         if not math.isfinite(points) or points <= 0 or points > 1000:
-            self.problem(line, f"Points: expected a number above 0, found {value!r}")
+            self.problem(
+                line,
+                _("Points: expected a number above 0, found %(found)s") % {"found": repr(value)},
+            )
             return
         if self.draft is not None and not self.draft.items:
             self.draft.points = points
@@ -223,31 +249,43 @@ class _Parser:
         if found is None:
             self.problem(
                 line,
-                "expected a setting such as 'pass mark: 60' or the first question, '1. …'",
+                _("expected a setting such as 'pass mark: 60' or the first question, '1. …'"),
             )
             return
         key = " ".join(found.group(1).lower().replace("_", " ").split())
         key = "cool-down" if key in ("cool down", "cooldown") else key
         value = found.group(2).strip()
         if key not in SETTINGS:
-            self.problem(line, f"unknown setting {key!r}: expected one of " + ", ".join(SETTINGS))
+            self.problem(
+                line,
+                _("unknown setting %(key)s: expected one of %(settings)s")
+                % {"key": repr(key), "settings": ", ".join(SETTINGS)},
+            )
             return
         if key in self.seen_settings:
-            self.problem(line, f"{key} is set twice")
+            self.problem(line, _("%(key)s is set twice") % {"key": key})
             return
         self.seen_settings.add(key)
         settings = self.quiz.settings
         if key == "pass mark":
             mark = _number(value.rstrip("%"))
             if mark is None or not 0 <= mark <= 100:
-                self.problem(line, f"pass mark: expected a number from 0 to 100, found {value!r}")
+                self.problem(
+                    line,
+                    _("pass mark: expected a number from 0 to 100, found %(found)s")
+                    % {"found": repr(value)},
+                )
             else:
                 settings.pass_mark = mark
         elif key in ("max attempts", "pick", "cool-down"):
             lowest = 0 if key == "cool-down" else 1
             amount = value.removesuffix("minutes").removesuffix("min").strip()
             if not amount.isdigit() or not lowest <= int(amount) <= 10_000:
-                self.problem(line, f"{key}: expected a whole number of {lowest} or more")
+                self.problem(
+                    line,
+                    _("%(key)s: expected a whole number of %(lowest)s or more")
+                    % {"key": key, "lowest": lowest},
+                )
             elif key == "max attempts":
                 settings.max_attempts = int(amount)
             elif key == "pick":
@@ -256,7 +294,11 @@ class _Parser:
                 settings.cool_down_minutes = int(amount)
         elif key == "shuffle answers":
             if value.lower() not in ("true", "false", "yes", "no"):
-                self.problem(line, f"shuffle answers: expected true or false, found {value!r}")
+                self.problem(
+                    line,
+                    _("shuffle answers: expected true or false, found %(found)s")
+                    % {"found": repr(value)},
+                )
             else:
                 settings.shuffle_answers = value.lower() in ("true", "yes")
         else:
@@ -264,7 +306,11 @@ class _Parser:
                 settings.show_answers = ShowAnswers(" ".join(value.lower().split()))
             except ValueError:
                 choices = " | ".join(s.value for s in ShowAnswers)
-                self.problem(line, f"show answers: expected {choices}, found {value!r}")
+                self.problem(
+                    line,
+                    _("show answers: expected %(choices)s, found %(found)s")
+                    % {"choices": choices, "found": repr(value)},
+                )
 
     # -- a question's lines ---------------------------------------------------------------
 
@@ -298,9 +344,16 @@ class _Parser:
             draft.text.append(text)
             draft.target = draft.text.append
         elif draft.items[-1].kind == "pair":
-            self.problem(line, f"expected another pair 'left -> right', found {text!r}")
+            self.problem(
+                line,
+                _("expected another pair 'left -> right', found %(found)s") % {"found": repr(text)},
+            )
         else:
-            self.problem(line, f"expected one of {KINDS}, or feedback, found {text!r}")
+            self.problem(
+                line,
+                _("expected one of %(kinds)s, or feedback, found %(found)s")
+                % {"kinds": kinds(), "found": repr(text)},
+            )
 
     # -- a question, whole ----------------------------------------------------------------
 
@@ -313,18 +366,28 @@ class _Parser:
         text = "\n".join(draft.text).strip()
         where = draft.number_line
         if not text:
-            self.problem(where, f"question {number} has no text after its number")
+            self.problem(
+                where, _("question %(number)s has no text after its number") % {"number": number}
+            )
             return
         if len(self.quiz.questions) >= MAX_QUESTIONS:
-            self.problem(where, f"a quiz has at most {MAX_QUESTIONS} questions")
+            self.problem(where, _("a quiz has at most %(max)s questions") % {"max": MAX_QUESTIONS})
             return
-        kinds = {item.kind for item in draft.items}
-        if not kinds:
-            self.problem(where, f"question {number} has no answers: expected {KINDS}")
+        found = {item.kind for item in draft.items}
+        if not found:
+            self.problem(
+                where,
+                _("question %(number)s has no answers: expected %(kinds)s")
+                % {"number": number, "kinds": kinds()},
+            )
             return
-        if len(kinds) > 1:
-            names = ", ".join(sorted(kinds))
-            self.problem(where, f"question {number} mixes kinds of answer ({names}): use one")
+        if len(found) > 1:
+            names = ", ".join(_(ITEM_NAMES[kind]) for kind in sorted(found))
+            self.problem(
+                where,
+                _("question %(number)s mixes kinds of answer (%(kinds)s): use one")
+                % {"number": number, "kinds": names},
+            )
             return
         question = Question(
             id=qid,
@@ -340,7 +403,7 @@ class _Parser:
             ),
         )
         before = len(self.problems)
-        kind = kinds.pop()
+        kind = found.pop()
         if kind == "choice":
             self.choices(question, draft.items)
         elif kind == "box":
@@ -357,31 +420,42 @@ class _Parser:
     def choices(self, question: Question, items: list[Item]) -> None:
         n = question.id[1:]
         if len(items) < 2 or len(items) > MAX_CHOICES:
-            self.problem(items[0].line, f"question {n} needs 2 to {MAX_CHOICES} choices a), b), …")
+            self.problem(
+                items[0].line,
+                _("question %(number)s needs 2 to %(max)s choices a), b), …")
+                % {"number": n, "max": MAX_CHOICES},
+            )
             return
         for index, item in enumerate(items):
             if item.letter != letter(index):
                 self.problem(
-                    item.line, f"expected choice {letter(index)}) here, found {item.letter})"
+                    item.line,
+                    _("expected choice %(expected)s) here, found %(found)s)")
+                    % {"expected": letter(index), "found": item.letter},
                 )
                 return
             if not item.text:
-                self.problem(item.line, f"choice {item.letter}) has no text")
+                self.problem(
+                    item.line, _("choice %(letter)s) has no text") % {"letter": item.letter}
+                )
                 return
         right = [item for item in items if item.correct]
         if len(right) != 1:
             self.problem(
                 items[0].line,
-                f"question {n} needs exactly one correct choice marked *, as in *b), "
-                f"found {len(right)} (for several right answers use [*] boxes)",
+                _(
+                    "question %(number)s needs exactly one correct choice marked *, as in *b), "
+                    "found %(found)s (for several right answers use [*] boxes)"
+                )
+                % {"number": n, "found": len(right)},
             )
             return
         for item in items:
             if item.correct and item.weight not in (None, 100):
-                self.problem(item.line, "the correct choice is worth 100%: leave out its weight")
+                self.problem(item.line, _("the correct choice is worth 100%: leave out its weight"))
                 return
             if item.weight is not None and not -100 <= item.weight <= 100:
-                self.problem(item.line, "a weight is a percentage from -100 to 100")
+                self.problem(item.line, _("a weight is a percentage from -100 to 100"))
                 return
         question.choices = [
             Choice(
@@ -404,34 +478,42 @@ class _Parser:
     def boxes(self, question: Question, items: list[Item]) -> None:
         n = question.id[1:]
         if len(items) < 2 or len(items) > MAX_CHOICES:
-            self.problem(items[0].line, f"question {n} needs 2 to {MAX_CHOICES} [ ] boxes")
+            self.problem(
+                items[0].line,
+                _("question %(number)s needs 2 to %(max)s [ ] boxes")
+                % {"number": n, "max": MAX_CHOICES},
+            )
             return
         if any(not item.text for item in items):
-            self.problem(next(i.line for i in items if not i.text), "a box has no text")
+            self.problem(next(i.line for i in items if not i.text), _("a box has no text"))
             return
         right = [item for item in items if item.correct]
         if not right:
-            self.problem(items[0].line, f"question {n} needs at least one correct box, [*]")
+            self.problem(
+                items[0].line,
+                _("question %(number)s needs at least one correct box, [*]") % {"number": n},
+            )
             return
         weighted = [item for item in items if item.weight is not None]
         if weighted and len(weighted) != len(items):
             line = next(item.line for item in items if item.weight is None)
-            self.problem(line, "when one box has a weight, every box needs one (%0% for none)")
+            self.problem(line, _("when one box has a weight, every box needs one (%0% for none)"))
             return
         if weighted:
             for item in items:
                 assert item.weight is not None
                 if item.correct and not 0 < item.weight <= 100:
-                    self.problem(item.line, "a correct box [*] needs a weight above 0%")
+                    self.problem(item.line, _("a correct box [*] needs a weight above 0%"))
                     return
                 if not item.correct and not -100 <= item.weight <= 0:
-                    self.problem(item.line, "a wrong box [ ] has a weight from -100% to 0%")
+                    self.problem(item.line, _("a wrong box [ ] has a weight from -100% to 0%"))
                     return
             total = sum(item.weight or 0 for item in right)
             if abs(total - 100) > 0.01:
                 self.problem(
                     right[0].line,
-                    f"the weights of the correct boxes add up to {total:g}%, not 100%",
+                    _("the weights of the correct boxes add up to %(total)s%%, not 100%%")
+                    % {"total": f"{total:g}"},
                 )
                 return
             weights = [float(item.weight or 0) for item in items]
@@ -452,17 +534,22 @@ class _Parser:
 
     def short(self, question: Question, items: list[Item]) -> None:
         if len(items) > MAX_CHOICES:
-            self.problem(items[0].line, f"a question has at most {MAX_CHOICES} accepted answers")
+            self.problem(
+                items[0].line,
+                _("a question has at most %(max)s accepted answers") % {"max": MAX_CHOICES},
+            )
             return
         for item in items:
             if not normalise(item.text):
-                self.problem(item.line, "an accepted answer '* …' has no text")
+                self.problem(item.line, _("an accepted answer '* …' has no text"))
                 return
             if item.weight is not None and not 0 < item.weight <= 100:
-                self.problem(item.line, "an accepted answer is worth more than 0% and up to 100%")
+                self.problem(
+                    item.line, _("an accepted answer is worth more than 0% and up to 100%")
+                )
                 return
         if all(item.weight not in (None, 100) for item in items):
-            self.problem(items[0].line, "at least one accepted answer must be worth 100%")
+            self.problem(items[0].line, _("at least one accepted answer must be worth 100%"))
             return
         question.type = SHORT
         question.choices = [
@@ -482,33 +569,40 @@ class _Parser:
             value = item.text.replace("，", ",")
             weight = float(item.weight) if item.weight is not None else 100.0
             if not 0 < weight <= 100:
-                self.problem(item.line, "a numeric answer is worth more than 0% and up to 100%")
+                self.problem(item.line, _("a numeric answer is worth more than 0% and up to 100%"))
                 return
             if (found := RANGE.match(value)) is not None:
                 low, high = float(found.group(1)), float(found.group(2))
                 if low > high:
-                    self.problem(item.line, f"the range [{low:g}, {high:g}] runs backwards")
+                    self.problem(
+                        item.line,
+                        _("the range [%(low)s, %(high)s] runs backwards")
+                        % {"low": f"{low:g}", "high": f"{high:g}"},
+                    )
                     return
                 graded.append(Graded(None, None, (low, high), weight))
             elif (found := TOLERANCE.match(value)) is not None:
                 tolerance = float(found.group(2)) if found.group(2) else 0.0
                 if tolerance < 0:
-                    self.problem(item.line, "a tolerance cannot be negative")
+                    self.problem(item.line, _("a tolerance cannot be negative"))
                     return
                 graded.append(Graded(float(found.group(1)), tolerance, None, weight))
             else:
                 self.problem(
                     item.line,
-                    f"expected a number such as '= 1.5', '= 1.5 +- 0.1' or '= [1.2, 1.8]', "
-                    f"found {item.text!r}",
+                    _(
+                        "expected a number such as '= 1.5', '= 1.5 +- 0.1' or '= [1.2, 1.8]', "
+                        "found %(found)s"
+                    )
+                    % {"found": repr(item.text)},
                 )
                 return
         if not all(math.isfinite(x) for g in graded for x in _numbers(g)):
-            self.problem(items[0].line, "numbers must be finite")
+            self.problem(items[0].line, _("numbers must be finite"))
             return
         full = [g for g in graded if g.weight == 100]
         if not full:
-            self.problem(items[0].line, "a numeric question needs one answer worth 100%")
+            self.problem(items[0].line, _("a numeric question needs one answer worth 100%"))
             return
         question.type = NUMERIC
         question.numeric = [full[0], *[g for g in graded if g is not full[0]]]
@@ -516,13 +610,19 @@ class _Parser:
     def pairs(self, question: Question, items: list[Item]) -> None:
         n = question.id[1:]
         if len(items) < 2 or len(items) > MAX_CHOICES:
-            message = f"question {n} needs 2 to {MAX_CHOICES} pairs left -> right"
+            message = _("question %(number)s needs 2 to %(max)s pairs left -> right") % {
+                "number": n,
+                "max": MAX_CHOICES,
+            }
             self.problem(items[0].line, message)
             return
         lefts = [normalise(item.text) for item in items]
         rights = [normalise(item.right) for item in items]
         if len(set(lefts)) != len(lefts) or len(set(rights)) != len(rights):
-            self.problem(items[0].line, f"question {n}: each left and each right appears once")
+            self.problem(
+                items[0].line,
+                _("question %(number)s: each left and each right appears once") % {"number": n},
+            )
             return
         question.type = MATCHING
         question.pairs = [
@@ -698,36 +798,45 @@ def mismatches(main: Quiz, other: Quiz) -> list[tuple[int, str]]:
     short answers may differ. Lines are the translation's."""
     first = other.questions[0].line if other.questions else 1
     if main.settings != other.settings:
-        return [(first, "the quiz settings differ from the other language version's")]
+        return [(first, _("the quiz settings differ from the other language version's"))]
     if len(main.questions) != len(other.questions):
         return [
             (
                 first,
-                f"the other language version has {len(main.questions)} questions, "
-                f"this one {len(other.questions)}",
+                _("the other language version has %(other)s questions, this one %(this)s")
+                % {"other": len(main.questions), "this": len(other.questions)},
             )
         ]
     found: list[tuple[int, str]] = []
     for ours, theirs in zip(main.questions, other.questions, strict=True):
         n = theirs.id[1:]
         if ours.type != theirs.type:
-            found.append(
-                (theirs.line, f"question {n} is {theirs.type} here but {ours.type} in the other")
-            )
+            message = _("question %(number)s is %(this)s here but %(other)s in the other") % {
+                "number": n,
+                "this": _(TYPE_NAMES[theirs.type]),
+                "other": _(TYPE_NAMES[ours.type]),
+            }
+            found.append((theirs.line, message))
         elif ours.points != theirs.points:
-            found.append((theirs.line, f"question {n} has other points than in the other"))
+            message = _("question %(number)s has other points than in the other") % {"number": n}
+            found.append((theirs.line, message))
         elif ours.type != SHORT and [(c.correct, round(c.weight, 4)) for c in ours.choices] != [
             (c.correct, round(c.weight, 4)) for c in theirs.choices
         ]:
             found.append(
                 (
                     theirs.line,
-                    f"question {n}: the number of choices, the correct ones or their weights "
-                    "differ from the other language version",
+                    _(
+                        "question %(number)s: the number of choices, the correct ones or their "
+                        "weights differ from the other language version"
+                    )
+                    % {"number": n},
                 )
             )
         elif ours.numeric != theirs.numeric:
-            found.append((theirs.line, f"question {n}: the numeric answers differ"))
+            message = _("question %(number)s: the numeric answers differ") % {"number": n}
+            found.append((theirs.line, message))
         elif len(ours.pairs) != len(theirs.pairs):
-            found.append((theirs.line, f"question {n}: the number of pairs differs"))
+            message = _("question %(number)s: the number of pairs differs") % {"number": n}
+            found.append((theirs.line, message))
     return found

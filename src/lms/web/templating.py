@@ -49,6 +49,9 @@ class RoleNames:
         return i18n.gettext(self.NAMES[role]) if role in self.NAMES else role
 
 
+LANGUAGES = (("zh", "中文"), ("en", "English"))  # each in its own script, for the switch
+
+
 def build_environment(settings: Settings) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(resource("templates"))),
@@ -64,7 +67,8 @@ def build_environment(settings: Settings) -> Environment:
     env.globals.update(
         static=static_url,
         version=__version__,
-        languages=(("zh", "中文"), ("en", "English")),
+        languages=LANGUAGES,
+        language_names=dict(LANGUAGES),
         current_language=i18n.current_language.get,
         html_lang=i18n.html_lang,
         html_langs=i18n.HTML_LANG,
@@ -77,7 +81,12 @@ def build_environment(settings: Settings) -> Environment:
     def day(value: datetime, style: str = "long") -> str:
         return i18n.format_day(value, settings.zone, style=style)
 
-    env.filters.update(when=when, day=day, number=i18n.format_number)
+    env.filters.update(
+        when=when,
+        day=day,
+        number=i18n.format_number,
+        language_name=lambda code: dict(LANGUAGES).get(code, code),
+    )
     return env
 
 
