@@ -167,7 +167,7 @@ def test_content_check_passes_on_what_ships_and_fails_on_a_broken_copy(tmp_path:
     assert bad.returncode == 1
     pathway = broken / "pathways" / "community-volunteer.yaml"
     assert bad.stdout.strip().splitlines() == [
-        f"{course}:10: hours: Input should be greater than 0",
+        f"{course}:10: hours: must be more than 0",
         f"{pathway}:15: level L4: there is no course child-rights",
         f"{pathway}:25: level L3: there is no course child-rights",
     ]

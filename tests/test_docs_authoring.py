@@ -29,7 +29,7 @@ from lms.courses.check import load_content
 from lms.courses.export import export_content, gather
 from lms.courses.source import Problem
 from lms.courses.sync import sync_content
-from lms.i18n import current_language
+from lms.i18n import current_language, gettext
 from lms.models.accounts import Role
 from lms.quizzes.syntax import mismatches
 from tests.factories import make_user
@@ -130,9 +130,10 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def missing_handout_and_translation(folder: Path) -> None:
+def missing_handout_and_mistyped_link(folder: Path) -> None:
+    """A second module with no translation yet: only its link is a problem."""
     edit(folder / f"{MODULE}.md", "handouts/code-of-conduct.pdf", "handouts/code.pdf")
-    text = "---\ntitle: 第一次上岗\nminutes: 15\n---\n见[上一单元](01-what-is-volunteering.md)。\n"
+    text = "---\ntitle: 第一次上岗\nminutes: 15\n---\n见[上一单元](01-what-is-volunteer.md)。\n"
     (folder / "02-your-first-activity.md").write_text(text, encoding="utf-8")
 
 
@@ -164,7 +165,7 @@ def flat(text: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("mistake", "count"), [(missing_handout_and_translation, 2), (english_marks_true, 1)]
+    ("mistake", "count"), [(missing_handout_and_mistyped_link, 2), (english_marks_true, 1)]
 )
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_the_output_the_guide_shows_is_the_check_s(
@@ -178,6 +179,18 @@ def test_the_output_the_guide_shows_is_the_check_s(
     assert len(problems) == count
     for problem in problems:
         assert str(problem).replace(f"{tmp_path}/", "") in half
+
+
+def test_a_module_without_its_translation_is_published_in_the_first_language(
+    tmp_path: Path,
+) -> None:
+    content = build(tmp_path)
+    (content / "courses" / "volunteer-basics" / f"{MODULE}.en.md").unlink()
+    loaded = load_content(content)
+    assert loaded.problems == []
+    [module] = loaded.courses[0].modules
+    assert sorted(module.versions) == ["zh"]
+    assert all("no translation" not in half and "缺少译文" not in half for half in halves())
 
 
 @pytest.mark.parametrize("mistake", [unknown_field, stray_file, no_default_language, a_script])
@@ -214,6 +227,37 @@ def test_the_shell_language_rule_is_the_cli_s(value: str, language: str | None, 
     assert shell_language({"LC_ALL": value, "LANG": "en"}, site) == (language or site)  # type: ignore[arg-type]
     assert Settings.model_fields["default_language"].default == "zh"
     assert all("`LMS_DEFAULT_LANGUAGE`" in half for half in halves())
+
+
+# What the editor and the history say: (msgid, its values, where the code has it).
+EDITOR_MESSAGES = [
+    (
+        "This file is the %(file)s version; open the %(file)s tab to upload it.",
+        {"file": "English"},
+        "src/lms/courses/authoring_routes.py",
+    ),
+    (
+        "This file is for the module %(stem)s, not %(this)s.",
+        {"stem": MODULE, "this": "02-your-first-activity"},
+        "src/lms/courses/authoring_routes.py",
+    ),
+    ("left out: %(languages)s", {"languages": "English"}, "templates/courses/history.html"),
+]
+
+
+@pytest.mark.parametrize(("msgid", "values", "where"), EDITOR_MESSAGES)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_editor_messages_the_guide_quotes_are_the_app_s(
+    language: str, msgid: str, values: dict[str, str], where: str
+) -> None:
+    assert msgid in (ROOT / where).read_text(encoding="utf-8")
+    token = current_language.set(language)  # type: ignore[arg-type]
+    try:
+        message = gettext(msgid) % values
+    finally:
+        current_language.reset(token)
+    assert language == "en" or message != msgid % values, "translated"
+    assert flat(message) in flat(halves()[language == "zh"])
 
 
 def slug(heading: str) -> str:
@@ -340,3 +384,22 @@ async def test_the_ci_script_publishes_the_course_once_and_stops_at_a_broken_fil
     [line] = capsys.readouterr().out.splitlines()
     assert line.startswith(f"{broken}:38: ")
     assert line.replace(f"{broken}", f"{COURSE}/{broken.name}") in guide()
+
+    # The Chinese quiz now marks 对: the published English no longer matches and is left
+    # out, and its file goes from the server's folder, which keeps passing the check.
+    edit(folder / f"{MODULE}.md", "a) 对\n*b) 错", "*a) 对\nb) 错")
+    assert await asyncio.to_thread(run, f"{MODULE}.md") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{folder}/{MODULE}.md: revision 3",
+        "  left out until republished: en",
+    ]
+    assert not (published / f"{MODULE}.en.md").exists()
+    assert (published / f"{MODULE}.md").is_file()
+    assert load_content(server_content).problems == []
+    answer = await client.get(
+        f"/api/v1/courses/volunteer-basics/modules/{MODULE}/revisions",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    latest = answer.json()[0]
+    assert (latest["revision"], latest["languages"], latest["removed"]) == (3, ["zh"], ["en"])
+    assert all("`removed`" in half for half in halves())

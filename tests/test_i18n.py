@@ -89,3 +89,19 @@ def test_the_language_is_per_context_not_global() -> None:
         assert i18n.gettext("Page not found") == "页面不存在"
     finally:
         i18n.current_language.reset(token)
+
+
+def test_front_matter_problems_are_in_the_readers_language() -> None:
+    from pathlib import Path
+
+    from lms.courses.source import ModuleMeta, validated
+    from lms.i18n import current_language
+
+    token = current_language.set("zh")
+    try:
+        problems: list = []  # type: ignore[type-arg]
+        validated(ModuleMeta, {"minutes": 0}, "title:\nminutes: 0", Path("01-a.md"), problems)
+    finally:
+        current_language.reset(token)
+    messages = sorted(p.message for p in problems)
+    assert messages == ["minutes: 不能小于 1", "title: 这一项必须填写"]

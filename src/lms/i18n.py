@@ -10,10 +10,12 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
 from gettext import GNUTranslations, NullTranslations
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -128,3 +130,53 @@ def format_number(value: float) -> str:
     return str(
         format_decimal(value, format="#,##0.#", locale=BABEL_LOCALES[current_language.get()])
     )
+
+
+def field_problem(error: Mapping[str, Any]) -> str:
+    """A pydantic validation error of a file's field (front matter, pathway YAML) in the
+    reader's language; pydantic's own English for the rare kinds not listed."""
+    kind, ctx = error.get("type", ""), dict(error.get("ctx") or {})
+    if kind == "extra_forbidden":
+        return gettext("unknown field (a typo?)")
+    if kind == "missing":
+        return gettext("this field is required")
+    if kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1:
+        return gettext("must not be empty")
+    if kind == "string_too_short":
+        return gettext("must have at least %(count)s characters") % {"count": ctx["min_length"]}
+    if kind == "string_too_long":
+        return gettext("must have at most %(count)s characters") % {"count": ctx["max_length"]}
+    if kind == "too_short":
+        return gettext("needs at least %(count)s items") % {"count": ctx["min_length"]}
+    if kind == "too_long":
+        return gettext("has more than %(count)s items") % {"count": ctx["max_length"]}
+    limits = {
+        "greater_than_equal": ("ge", gettext("must be %(limit)s or more")),
+        "greater_than": ("gt", gettext("must be more than %(limit)s")),
+        "less_than_equal": ("le", gettext("must be %(limit)s or less")),
+        "less_than": ("lt", gettext("must be less than %(limit)s")),
+    }
+    if kind in limits:
+        key, message = limits[kind]
+        return message % {"limit": format_number(ctx[key])}
+    simple = {
+        "int_parsing": gettext("must be a whole number"),
+        "int_from_float": gettext("must be a whole number"),
+        "int_type": gettext("must be a whole number"),
+        "float_parsing": gettext("must be a number"),
+        "float_type": gettext("must be a number"),
+        "string_type": gettext("must be text"),
+        "bool_parsing": gettext("must be true or false"),
+        "bool_type": gettext("must be true or false"),
+        "dict_type": gettext("must be key: value lines"),
+        "list_type": gettext("must be a list, e.g. [zh, en]"),
+    }
+    if kind in simple:
+        return simple[kind]
+    if kind == "literal_error":
+        return gettext("must be one of %(choices)s") % {"choices": ctx.get("expected", "")}
+    if kind == "string_pattern_mismatch":
+        return gettext("has characters or a form not allowed here (%(pattern)s)") % {
+            "pattern": ctx.get("pattern", "")
+        }
+    return str(error.get("msg", ""))

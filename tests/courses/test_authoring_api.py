@@ -20,7 +20,7 @@ from lms.models.accounts import Role, User
 from lms.models.audit import AuditEvent
 from lms.models.courses import Module, ModuleRevision, ModuleText
 from lms.quizzes import service as quizzes
-from tests.factories import make_cohort, make_user
+from tests.factories import FIXTURE_CONTENT, make_cohort, make_user
 
 pytestmark = pytest.mark.database
 COURSE = "/api/v1/courses/service-records/modules"
@@ -182,7 +182,12 @@ async def test_who_may_publish_and_what_they_must_send(
     assert wrong.status_code == 415
     nowhere = await client.put("/api/v1/courses/nope/modules/01-x", headers=trainer, content=text)
     assert nowhere.status_code == 404
-    for stem, message in (("2-short", "two digits"), ("01-Upper", "two digits")):
+    for stem, message in (
+        ("2-short", "two digits"),
+        ("01-Upper", "two digits"),
+        ("05-abc%0A", "two digits"),
+        ("٠٥-abc", "two digits"),
+    ):
         bad = await client.put(f"{COURSE}/{stem}", headers=trainer, content=text)
         assert bad.status_code == 422 and message in bad.text
     taken = await client.put(f"{COURSE}/01-another", headers=trainer, content=text)
@@ -208,10 +213,11 @@ async def test_a_stale_edit_is_a_conflict_and_nothing_is_lost(
     assert second.status_code == 409
     assert "revision 2 is the current one" in second.json()["detail"]
     assert await current(db_session, "02-a-good-entry") == (2, theirs)
-    garbage = await client.put(
-        f"{COURSE}/02-a-good-entry", headers={**trainer, "If-Match": "abc"}, content=mine
-    )
-    assert garbage.status_code == 422
+    for bad in (b"abc", "²".encode("latin-1"), b"1234567890"):  # a header is bytes
+        garbage = await client.put(
+            f"{COURSE}/02-a-good-entry", headers={**trainer, "If-Match": bad}, content=mine
+        )
+        assert garbage.status_code == 422, bad
 
 
 async def test_restore_publishes_an_old_revision_again(
@@ -264,7 +270,12 @@ async def test_a_changed_quiz_counts_learners_on_the_old_revision_and_leaves_out
         .where(col(Module.stem) == "03-privacy", col(ModuleRevision.revision) == 2)
     )
     assert texts == 1, "the English text with the old quiz is not in the new revision"
-    stale = module_text(content, "03-privacy.en.md")
+    folder = content / "courses" / "service-records"
+    assert not (folder / "03-privacy.en.md").exists(), "the stale translation left the folder"
+    assert load_content(content).problems == [], "the folder passes the content check"
+    listed = (await client.get(f"{COURSE}/03-privacy/revisions", headers=trainer)).json()
+    assert (listed[0]["languages"], listed[0]["removed"]) == (["zh"], ["en"])
+    stale = (FIXTURE_CONTENT / "courses/service-records/03-privacy.en.md").read_text("utf-8")
     again = await client.put(f"{COURSE}/03-privacy?lang=en", headers=trainer, content=stale)
     assert again.status_code == 422, "the translation must ask what the default asks"
     assert "questions" in again.text

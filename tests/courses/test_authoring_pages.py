@@ -333,3 +333,39 @@ async def test_publishing_the_same_text_again_makes_no_revision(
     assert await current_revision(db_session) == 1
     page = await client.get(answer.headers["Location"])
     assert "Nothing changed" in page.text
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("02-a-good-entry.en.md", "This file is the English version"),
+        ("01-why-records.md", "This file is for the module 01-why-records"),
+    ],
+)
+async def test_an_upload_for_another_language_or_module_is_refused(
+    client: httpx.AsyncClient, trainer: str, db_session: AsyncSession, name: str, message: str
+) -> None:
+    answer = await client.post(
+        COURSE + "/editor/upload",
+        data={"csrf_token": trainer, "stem": "02-a-good-entry", "lang": "zh", "base": "1"},
+        files={"file": (name, b"---\ntitle: T\nminutes: 1\n---\nx\n", "text/markdown")},
+    )
+    assert answer.status_code == 422
+    assert message in answer.text
+    assert await current_revision(db_session) == 1
+
+
+async def test_a_base_that_is_not_a_number_is_no_server_error(
+    client: httpx.AsyncClient, trainer: str
+) -> None:
+    answer = await client.post(
+        COURSE + "/editor/preview",
+        data={
+            "csrf_token": trainer,
+            "stem": "02-a-good-entry",
+            "lang": "zh",
+            "text": "x",
+            "base": "²",
+        },
+    )
+    assert answer.status_code == 200

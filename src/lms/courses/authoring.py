@@ -46,7 +46,8 @@ from lms.models.quizzes import QuizAttempt
 from lms.quizzes import syntax as quiz_syntax
 from lms.quizzes.model import Quiz
 
-STEM = re.compile(r"^(?P<number>\d{2})-[a-z0-9][a-z0-9-]{0,76}$")
+STEM = re.compile(r"(?P<number>[0-9]{2})-[a-z0-9][a-z0-9-]{0,76}")  # whole, ASCII
+REVISION = re.compile(r"[0-9]{1,9}")
 BROWSER = "browser"
 API = "api"
 RESTORE = "restore"
@@ -149,7 +150,7 @@ async def check(
     with every problem by line. Changes nothing."""
     draft = Draft(course=course, stem=stem, language=language, text=text)
     path = Path(draft.filename)
-    if not STEM.match(stem):
+    if not STEM.fullmatch(stem):
         draft.problems.append(
             Problem(
                 path,
@@ -263,8 +264,8 @@ async def check(
     was = draft.texts.get(language)
     draft.unchanged = was is not None and was.source == text and not draft.left_out
     old_block = (was.quiz or "").strip() if was is not None else ""
-    draft.quiz_changed = (
-        draft.module is not None and old_block != (draft.version.body.quiz or "").strip()
+    draft.quiz_changed = (  # a first translation asks what the default asks: no change
+        was is not None and old_block != (draft.version.body.quiz or "").strip()
     )  # any edit of the block: a reworded question may ask something else
     if draft.quiz_changed and draft.module is not None:
         draft.learners_on_older = (
@@ -321,7 +322,12 @@ async def publish(
     if module is None:
         module = Module(course_id=draft.course.id or 0, stem=draft.stem, number=int(draft.stem[:2]))
         session.add(module)
-        await session.flush()
+        try:
+            await session.flush()
+        except IntegrityError as exc:  # another trainer created it at the same moment
+            raise Conflict(
+                _("Someone published this module at the same moment; reload and try again.")
+            ) from exc
     version = draft.version
     texts: dict[str, dict[str, Any]] = {
         language: _copy(text)
@@ -372,7 +378,7 @@ async def restore(
     stored = await revision_texts(session, module, number)
     if stored is None:
         raise NotFound(_("The module has no revision %(number)s.") % {"number": number})
-    if expected is not None and module.current_revision != expected:
+    if expected is not None and (module.current_revision or 0) != expected:
         raise Conflict(
             _(
                 "Someone published this module since you opened it: revision %(current)s is "
@@ -456,7 +462,12 @@ async def _write_back(
         file_name(course, module.stem, language): values["source"]
         for language, values in texts.items()
     }
-    written = await asyncio.to_thread(_write_files, course_folder(content_dir, course), files)
+    # A translation the revision left out goes from the folder too (its text stays in the
+    # history and opens in the editor), so the folder passes the content check.
+    stale = [file_name(course, module.stem, lang) for lang in course.languages if lang not in texts]
+    written = await asyncio.to_thread(
+        _write_files, course_folder(content_dir, course), files, stale
+    )
     if not written:
         return
     parts = "".join(
@@ -467,10 +478,13 @@ async def _write_back(
     await session.flush()
 
 
-def _write_files(folder: Path, files: dict[str, str]) -> bool:
-    """Writes the files that differ; False when the folder is missing or read-only."""
+def _write_files(folder: Path, files: dict[str, str], stale: list[str]) -> bool:
+    """Writes the files that differ and removes the stale ones; False when the folder is
+    missing or read-only."""
     if not folder.is_dir() or not os.access(folder, os.W_OK):
         return False
+    for name in stale:
+        (folder / name).unlink(missing_ok=True)
     for name, text in files.items():
         target = folder / name
         if not target.is_file() or target.read_bytes() != text.encode("utf-8"):
@@ -528,6 +542,7 @@ class RevisionEntry:
     author_name: str | None
     created_at: Any
     languages: list[str]  # the languages whose text changed in it
+    removed: list[str]  # the languages it left out that the revision before had
     current: bool
 
 
@@ -556,6 +571,7 @@ async def history(session: AsyncSession, *, course: Course, stem: str) -> list[R
     for revision, user in rows:
         now = digests.get(revision.id or 0, {})
         changed = sorted(lang for lang, digest in now.items() if previous.get(lang) != digest)
+        removed = sorted(lang for lang in previous if lang not in now)
         entries.append(
             RevisionEntry(
                 revision=revision.revision,
@@ -564,6 +580,7 @@ async def history(session: AsyncSession, *, course: Course, stem: str) -> list[R
                 author_name=user.name if user else None,
                 created_at=revision.created_at,
                 languages=changed,
+                removed=removed,
                 current=revision.revision == module.current_revision,
             )
         )

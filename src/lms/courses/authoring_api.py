@@ -61,6 +61,9 @@ class RevisionOut(BaseModel):
     created_at: datetime
     lang: str | None = Field(description="the language whose text changed (the first if several)")
     languages: list[str] = Field(description="every language whose text changed")
+    removed: list[str] = Field(
+        description="translations this revision left out (their quiz no longer matched)"
+    )
     origin: str = Field(examples=["file", "browser", "api", "restore"])
     current: bool
 
@@ -71,7 +74,7 @@ def expected_revision(request: Request) -> int | None:
     if raw is None:
         return None
     value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit() or len(value) > 9:
+    if not authoring.REVISION.fullmatch(value):
         raise Invalid(_("If-Match must be the revision number you edited, e.g. 3."))
     return int(value)
 
@@ -162,6 +165,7 @@ async def revisions(
             created_at=courses.as_utc(e.created_at),
             lang=e.languages[0] if e.languages else None,
             languages=e.languages,
+            removed=e.removed,
             origin=e.origin,
             current=e.current,
         )

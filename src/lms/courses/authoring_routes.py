@@ -31,7 +31,12 @@ from lms.quizzes.service import right_answer
 from lms.web.auth import optional_user, require_role
 from lms.web.csrf import verify_csrf
 from lms.web.deps import SessionDep, SettingsDep, undo
-from lms.web.templating import redirect, render
+from lms.web.templating import LANGUAGES, redirect, render
+
+
+def language_name(code: str) -> str:
+    return dict(LANGUAGES).get(code, code)
+
 
 router = APIRouter(
     include_in_schema=False, dependencies=[Depends(verify_csrf), Depends(optional_user)]
@@ -173,7 +178,7 @@ async def edit_module(
 
 
 def form_base(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if authoring.REVISION.fullmatch(value) else None
 
 
 async def from_form(
@@ -224,8 +229,26 @@ async def upload(
     text, problem = authoring.decode(data)
     editor = Editor(course, stem.strip(), language, text or "", form_base(base), new=not base)
     named = MODULE_FILE.match(PurePath(file.filename or "").name)
-    if editor.new and named:  # a new module takes the name of the file uploaded for it
-        editor.stem = f"{named.group('number')}-{named.group('name')}"
+    mismatch = None
+    if named:
+        stem_of_file = f"{named.group('number')}-{named.group('name')}"
+        language_of_file = named.group("lang") or course.languages[0]
+        if editor.new:  # a new module takes the name of the file uploaded for it
+            editor.stem = stem_of_file
+        elif stem_of_file != editor.stem:
+            mismatch = _("This file is for the module %(stem)s, not %(this)s.") % {
+                "stem": stem_of_file,
+                "this": editor.stem,
+            }
+        if language_of_file != language and language_of_file in course.languages:
+            mismatch = _(
+                "This file is the %(file)s version; open the %(file)s tab to upload it."
+            ) % {"file": language_name(language_of_file)}
+    if mismatch is not None:
+        editor.draft = authoring.Draft(course=course, stem=editor.stem, language=language, text="")
+        editor.draft.problems.append(Problem(FilePath(file.filename or "?"), 0, mismatch))
+        editor.text = (await latest_text_for(session, course, editor.stem, language)) or ""
+        return render(request, "courses/editor.html", editor_context(editor), status_code=422)
     if text is None:
         editor.draft = authoring.Draft(course=course, stem=editor.stem, language=language, text="")
         editor.draft.problems.append(Problem(FilePath(file.filename or "?"), 0, problem or ""))

@@ -101,7 +101,14 @@ class Reference:
 
 # Raw HTML is shown as text, never run; but a script or an event handler in a module is
 # a mistake or an attack, and is refused rather than published as text.
-SCRIPTED = re.compile(r"<\s*/?\s*script\b|<[a-zA-Z][^>]*\son[a-zA-Z]+\s*=", re.IGNORECASE)
+SCRIPTED = re.compile(
+    r"<\s*/?\s*script\b"  # a script tag
+    r"|<[a-z][\w-]*(?:\s[^<>]*)?\son(?:error|load|click|dblclick|mouse\w*|pointer\w*|key\w*"
+    r"|focus\w*|blur|change|input|submit|toggle|animation\w*|transition\w*|begin|end|wheel"
+    r"|scroll|drag\w*|drop|copy|cut|paste|contextmenu|touch\w*|play\w*|pause|select)\s*=",
+    re.IGNORECASE,
+)
+CODE_SPAN = re.compile(r"(`+).+?\1")
 
 
 def scripted_message() -> str:
@@ -140,6 +147,7 @@ def render(
     tokens = md.parse(text, env)
     body = RenderedBody(html="")
     tokens = _take_quiz(tokens, body, first_line)
+    _refuse_scripts(text, tokens, body, first_line)
     for token in tokens:
         _rewrite(token, body, course_url, module_stems, first_line)
     html = md.renderer.render(tokens, md.options, env)
@@ -155,6 +163,18 @@ def clean(html: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
+
+
+def _refuse_scripts(text: str, tokens: list[Token], body: RenderedBody, first_line: int) -> None:
+    """A script tag or an event handler anywhere in the source, outside code: checked on
+    the lines as written (``&lt;script&gt;`` is text about a tag, not a tag)."""
+    code: set[int] = set()
+    for token in tokens:
+        if token.type in ("fence", "code_block") and token.map:
+            code.update(range(*token.map))
+    for index, line in enumerate(text.split("\n")):
+        if index not in code and SCRIPTED.search(CODE_SPAN.sub("", line)):
+            body.problems.append((first_line + index, scripted_message()))
 
 
 def _take_quiz(tokens: list[Token], body: RenderedBody, first_line: int) -> list[Token]:
@@ -198,8 +218,6 @@ def _rewrite(
             body.problems.append((line, message))
     children = token.children or []
     for index, child in enumerate(children):
-        if child.type == "text" and SCRIPTED.search(child.content):
-            body.problems.append((line, scripted_message()))
         if child.type == "softbreak" and 0 < index < len(children) - 1:
             before, after = children[index - 1].content, children[index + 1].content
             if before and after and CJK.match(before[-1]) and CJK.match(after[0]):

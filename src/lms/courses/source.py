@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from lms.config import Language
 from lms.courses.markdown import RenderedBody, render
-from lms.i18n import coerce_language
+from lms.i18n import coerce_language, field_problem
 from lms.i18n import gettext as _
 from lms.quizzes import syntax as quiz_syntax
 from lms.quizzes.model import Quiz
@@ -28,7 +28,7 @@ from lms.quizzes.render import with_html
 MAX_FILE_BYTES = 1024 * 1024
 SLUG = r"^[a-z0-9][a-z0-9-]{1,63}$"
 MODULE_FILE = re.compile(
-    r"^(?P<number>\d{2})-(?P<name>[a-z0-9][a-z0-9-]*)(?:\.(?P<lang>[a-z]{2}))?\.md$"
+    r"(?P<number>[0-9]{2})-(?P<name>[a-z0-9][a-z0-9-]*)(?:\.(?P<lang>[a-z]{2}))?\.md\Z"
 )
 COURSE_FILE = re.compile(r"^course(?:\.(?P<lang>[a-z]{2}))?\.md$")
 
@@ -174,9 +174,7 @@ def validated(
         for error in exc.errors():
             key = str(error["loc"][0]) if error["loc"] else ""
             where = ".".join(str(part) for part in error["loc"])
-            message = (
-                _("unknown field (a typo?)") if error["type"] == "extra_forbidden" else error["msg"]
-            )
+            message = field_problem(error)
             problems.append(Problem(path, key_line(raw, key), f"{where}: {message}"))
         return None
 
@@ -349,17 +347,8 @@ def read_modules(course: CourseSource, problems: list[Problem]) -> None:
                 )
             )
             continue
-        missing = [lang for lang in others if lang not in by_language]
-        if missing:
-            problems.append(
-                Problem(
-                    by_language[default],
-                    1,
-                    _("no translation: %(files)s")
-                    % {"files": ", ".join(f"{stem}.{m}.md" for m in missing)},
-                )
-            )
-            continue
+        # A translation not written yet is no problem: its readers see the first language,
+        # as they do for a module published in the browser before its translation.
         module = ModuleSource(stem=stem, number=int(stem[:2]))
         broken = False
         for lang, path in by_language.items():

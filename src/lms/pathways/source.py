@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from lms.config import Language
 from lms.courses.source import SLUG, Problem, read_text
+from lms.i18n import field_problem
 from lms.i18n import gettext as _
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")]
@@ -93,9 +94,7 @@ def load_pathway(path: Path, course_slugs: set[str], problems: list[Problem]) ->
     except ValidationError as exc:
         for error in exc.errors():
             where = ".".join(str(part) for part in error["loc"])
-            message = (
-                _("unknown field (a typo?)") if error["type"] == "extra_forbidden" else error["msg"]
-            )
+            message = field_problem(error)
             problems.append(Problem(path, line_of(text, error["loc"]), f"{where}: {message}"))
         return None
     lines = text.split("\n")
