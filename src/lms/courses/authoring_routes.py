@@ -24,6 +24,7 @@ from lms.courses import authoring
 from lms.courses import service as courses
 from lms.courses.source import MAX_FILE_BYTES, MODULE_FILE, Problem
 from lms.errors import Conflict, NotFound
+from lms.i18n import current_language
 from lms.i18n import gettext as _
 from lms.models.accounts import Role, User
 from lms.models.courses import Course, ModuleRevision, ModuleText
@@ -93,7 +94,7 @@ def editor_context(editor: Editor) -> dict[str, Any]:
         "editor": editor,
         "course": editor.course,
         "title": courses.localised(
-            editor.course.title, editor.language, editor.course.languages[0]
+            editor.course.title, current_language.get(), editor.course.languages[0]
         ),
         "draft": draft,
         "problems": [
@@ -320,7 +321,7 @@ async def history(
             "course": course,
             "stem": stem,
             "entries": entries,
-            "title": courses.localised(course.title, course.languages[0], course.languages[0]),
+            "title": courses.localised(course.title, current_language.get(), course.languages[0]),
         },
     )
 
@@ -365,6 +366,9 @@ async def revision_page(
             "diff": [(line[:1], line[1:]) for line in diff],
             "text_languages": sorted(texts),
             "current": module.current_revision == number,
+            "course_title": courses.localised(
+                course.title, current_language.get(), course.languages[0]
+            ),
         },
     )
 
