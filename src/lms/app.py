@@ -22,6 +22,8 @@ from lms.courses import routes as course_pages
 from lms.courses.service import TextCache
 from lms.db import Database, create_engine_for
 from lms.paths import resource
+from lms.practicum import api as practicum_api
+from lms.practicum import routes as practicum_pages
 from lms.quizzes import api as quizzes_api
 from lms.quizzes import routes as quiz_pages
 from lms.quizzes.service import QuizCache
@@ -76,12 +78,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(account_pages.router)
     app.include_router(cohort_pages.router)
     app.include_router(quiz_pages.router)
+    app.include_router(practicum_pages.router)
     app.include_router(authoring_pages.router)
     app.include_router(course_pages.router)
     app.include_router(accounts_api.router)
     app.include_router(courses_api.router)
     app.include_router(authoring_api.router)
     app.include_router(quizzes_api.router)
+    app.include_router(practicum_api.router)
     app.include_router(pages.operations)
 
     # Added innermost first: the last one added wraps all the others.
@@ -90,6 +94,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         query_limit=settings.max_query_string,
         body_limit=settings.max_body_bytes,
         render_error=errors.render_error,
+        upload_limits=practicum_api.upload_limits(settings),
     )
     app.add_middleware(ServerErrorMiddleware, render_error=errors.render_error)
     app.add_middleware(LanguageMiddleware, settings=settings)

@@ -52,6 +52,22 @@ class Settings(BaseSettings):
         le=1024 * 1024 * 1024,
         description="Largest request body (uploads included); larger ones get 413.",
     )
+    hours_backfill_days: int = Field(
+        default=14,
+        ge=0,
+        le=366,
+        description="Hours logged more than this many days after the service are flagged.",
+    )
+    hours_max_age_days: int = Field(
+        default=365, ge=1, le=3660, description="Service older than this cannot be logged."
+    )
+    evidence_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=64 * 1024,
+        le=512 * 1024 * 1024,
+        description="Largest evidence file (photo or PDF) beside an hour entry.",
+    )
+    evidence_max_files: int = Field(default=5, ge=1, le=50, description="Evidence files per entry.")
     log_level: str = Field(default="INFO")
 
     @field_validator("database_url")

@@ -6,7 +6,8 @@ password: nobody signs in as them) have taken each quiz of the shipped courses o
 trainer opening the cohort's quiz results sees an item analysis with numbers in it. Their
 answers are drawn by a seeded random generator from an ability per classmate and a
 difficulty per question, and graded by the real grader; the demo volunteer has taken
-nothing, so the quizzes are theirs to try.
+nothing, so the quizzes are theirs to try. Two placement sites and hour entries in every
+state fill the practicum pages (see ``log_practicum``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ from lms.errors import NotFound
 from lms.models.accounts import Role, User
 from lms.models.base import utcnow
 from lms.models.courses import Course, Enrolment, Module
+from lms.models.practicum import HourEntry, Site
 from lms.models.quizzes import QuizAttempt
+from lms.practicum import service as hours
+from lms.practicum.rules import Rules
 from lms.quizzes import service as quizzes
 from lms.quizzes.model import MATCHING, MULTIPLE, NUMERIC, SHORT, Question
 
@@ -108,7 +112,112 @@ async def ensure_demo(session: AsyncSession) -> tuple[str, list[DemoAccount]]:
             )
         classmates.append((user, ability))
     await take_quizzes(session, classmates)
+    await log_practicum(session, [user for user, _ability in classmates])
     return cohort.invite_code, made
+
+
+SITES = (
+    ("城东区社区服务中心", "青海省西宁市城东区", None),
+    ("结古镇儿童之家", "青海省玉树藏族自治州玉树市结古镇", "demo-trainer"),
+)
+SERVICE = (  # (activity, what was done)
+    ("direct_service", "陪伴六名二年级儿童完成作业，并组织了二十分钟的绘本共读。"),
+    ("group_activity", "协助社工开展“我的社区地图”小组活动，负责签到和分组。"),
+    ("community_work", "和居委会一起走访独居老人家庭，登记需要上门帮助的事项。"),
+    ("training", "参加服务点组织的儿童保护培训，学习发现和报告的流程。"),
+    ("supervision", "与督导一起回顾本周服务记录，讨论一名儿童的情绪变化。"),
+    ("direct_service", "为放学后留在儿童之家的孩子辅导数学，批改练习。"),
+)
+
+
+async def log_practicum(session: AsyncSession, classmates: list[User]) -> int:
+    """Hour entries in every state, so the trainer's queue is not empty on first look:
+    approved weeks ago, submitted this week and last, one back-filled, one asked about,
+    one rejected, one draft, and an approved entry with a correction waiting. Logged and
+    decided through the real service; nothing is added when the class has entries."""
+    ids = [user.id for user in classmates]
+    existing = select(col(HourEntry.id)).where(col(HourEntry.volunteer_id).in_(ids))
+    if (await session.scalars(existing)).first():
+        return 0
+    trainer = await accounts.get_user(session, "demo-trainer")
+    coordinator = await accounts.get_user(session, "demo-coordinator")
+    volunteer = await accounts.get_user(session, "demo-volunteer")
+    sites = []
+    for name, address, supervisor in SITES:
+        found = (await session.scalars(select(Site).where(col(Site.name) == name))).first()
+        sites.append(
+            found
+            or await hours.create_site(
+                session, name=name, address=address, supervisor=supervisor, actor=coordinator
+            )
+        )
+    rules = Rules(zone=ZoneInfo("Asia/Shanghai"))
+    today = rules.now().date()
+    logged = 0
+
+    async def log(user: User, days: int, start: str, end: str, number: int, **kw: Any) -> int:
+        nonlocal logged
+        activity, text = SERVICE[number % len(SERVICE)]
+        raw = {
+            "date": (today - timedelta(days=days)).isoformat(),
+            "start": start,
+            "end": end,
+            "site": sites[number % 2].id,
+            "activity": activity,
+            "description": text,
+        }
+        entry = await hours.log_hours(session, user=user, raw=raw, rules=rules, **kw)
+        logged += 1
+        return entry.id or 0
+
+    for number, user in enumerate(classmates):
+        for weeks in (5, 4, 3):
+            entry_id = await log(user, weeks * 7 + number % 3, "14:00", "17:00", number + weeks)
+            await hours.decide(session, entry_id=entry_id, user=trainer, decision="approve")
+        if number < 6:  # this week's and last week's, waiting for the trainer
+            await log(user, 1 + number % 3, "09:00", "11:30", number)
+            await log(user, 8 + number % 3, "15:00", "17:30", number + 1)
+    first, *_rest = classmates
+    correction_of = await log(first, 12, "13:30", "16:00", 2)
+    await hours.decide(session, entry_id=correction_of, user=trainer, decision="approve")
+    await hours.request_correction(
+        session,
+        entry_id=correction_of,
+        user=first,
+        reason="签到表上写的是16:30离开，我记错了结束时间。",
+        changes={"end": "16:30"},
+        rules=rules,
+    )
+    await log(classmates[6], 20, "09:00", "12:00", 3)  # back-filled, for a closer look
+    asked = await log(classmates[7], 4, "19:00", "21:00", 4)
+    await hours.decide(
+        session,
+        entry_id=asked,
+        user=trainer,
+        decision="needs-info",
+        reason="晚上七点以后服务点已经关门，请说明活动地点，或上传签到表。",
+    )
+    refused = await log(classmates[8], 6, "08:00", "08:30", 5)
+    await hours.decide(
+        session,
+        entry_id=refused,
+        user=coordinator,
+        decision="reject",
+        reason="这是往返路程的时间，服务时数不含交通。",
+    )
+    await log(classmates[9], 2, "14:00", "16:00", 1, draft=True)
+    # The demo volunteer: an approved afternoon and a question to answer.
+    mine = await log(volunteer, 9, "14:00", "17:30", 0)
+    await hours.decide(session, entry_id=mine, user=trainer, decision="approve")
+    theirs = await log(volunteer, 3, "09:30", "11:30", 1)
+    await hours.decide(
+        session,
+        entry_id=theirs,
+        user=trainer,
+        decision="needs-info",
+        reason="请补充一下这次小组活动有几名儿童参加。",
+    )
+    return logged
 
 
 async def take_quizzes(session: AsyncSession, classmates: list[tuple[User, float]]) -> int:

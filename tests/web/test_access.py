@@ -34,6 +34,11 @@ ENROLLED = {**dict.fromkeys(ROLES, "404"), "anonymous": "login", "volunteer": "o
 API_ENROLLED = {**ENROLLED, "anonymous": "401"}
 API_AUTHORS = {**dict.fromkeys(ROLES, "403"), "anonymous": "401", "trainer": "ok", "admin": "ok"}
 MODULE_API = "/api/v1/courses/service-records/modules/02-a-good-entry"
+# An hour entry nobody may see (there is none): 404 for everyone signed in.
+NO_ENTRY = {**dict.fromkeys(ROLES, "404"), "anonymous": "login"}
+API_NO_ENTRY = {**NO_ENTRY, "anonymous": "401"}
+API_MANAGERS = {**API, "volunteer": "403", "trainer": "403"}
+ENTRY, ENTRY_API = "/hours/999999", "/api/v1/hours/999999"
 EDIT = "/courses/service-records/02-a-good-entry"
 NO_ATTEMPT = {**ENROLLED, "volunteer": "404"}  # an attempt id that is nobody's
 QUIZ = "/courses/service-records/03-privacy/quiz"
@@ -213,6 +218,72 @@ TABLE: list[tuple[str, str, str, dict[str, str], dict[str, str]]] = [
         {},
         API_AUTHORS,
     ),
+    # Practicum hours. Who sees and decides which entry: tests/practicum.
+    ("GET", "/hours", "/hours", {}, SIGNED_IN),
+    ("GET", "/hours/new", "/hours/new", {}, SIGNED_IN),
+    ("POST", "/hours/new", "/hours/new", {}, SIGNED_IN),  # 422: nothing filled in
+    ("GET", "/hours/review", "/hours/review", {}, STAFF),
+    ("POST", "/hours/review", "/hours/review", {}, STAFF),
+    ("GET", "/sites", "/sites", {}, STAFF),
+    ("POST", "/sites", "/sites", {}, MANAGERS),  # 422: no name
+    ("GET", "/hours/{entry_id}", ENTRY, {}, NO_ENTRY),
+    ("GET", "/hours/{entry_id}/edit", ENTRY + "/edit", {}, NO_ENTRY),
+    ("POST", "/hours/{entry_id}/edit", ENTRY + "/edit", {"version": "1"}, NO_ENTRY),
+    ("POST", "/hours/{entry_id}/submit", ENTRY + "/submit", {}, NO_ENTRY),
+    ("POST", "/hours/{entry_id}/delete", ENTRY + "/delete", {}, NO_ENTRY),
+    ("POST", "/hours/{entry_id}/evidence", ENTRY + "/evidence", {}, NO_ENTRY),
+    ("GET", "/hours/evidence/{evidence_id}", "/hours/evidence/999999", {}, NO_ENTRY),
+    (
+        "POST",
+        "/hours/{entry_id}/decide",
+        ENTRY + "/decide",
+        {"decision": "approve", "version": "1"},
+        NO_ENTRY,
+    ),
+    ("POST", "/hours/{entry_id}/corrections", ENTRY + "/corrections", {}, NO_ENTRY),
+    (
+        "POST",
+        "/hours/{entry_id}/corrections/{number}",
+        ENTRY + "/corrections/1",
+        {"decision": "accept"},
+        NO_ENTRY,
+    ),
+    ("GET", "/cohorts/{code}/hours.{kind}", "/cohorts/ACC-1/hours.csv", {}, COHORT_MANAGE),
+    ("GET", "/api/v1/sites", "/api/v1/sites", {}, API),
+    ("POST", "/api/v1/sites", "/api/v1/sites", {}, API_MANAGERS),  # 422: no body
+    ("POST", "/api/v1/hours", "/api/v1/hours", {}, API),  # 422: no body
+    ("GET", "/api/v1/hours", "/api/v1/hours", {}, API),
+    ("GET", "/api/v1/hours/{entry_id}", ENTRY_API, {}, API_NO_ENTRY),
+    ("PATCH", "/api/v1/hours/{entry_id}", ENTRY_API, {}, API),  # 422: no body
+    ("DELETE", "/api/v1/hours/{entry_id}", ENTRY_API, {}, API_NO_ENTRY),
+    ("POST", "/api/v1/hours/{entry_id}/submit", ENTRY_API + "/submit", {}, API_NO_ENTRY),
+    # 422 for these two: the table's POSTs send a form, and the optional body is JSON
+    ("POST", "/api/v1/hours/{entry_id}/approve", ENTRY_API + "/approve", {}, API),
+    ("POST", "/api/v1/hours/{entry_id}/reject", ENTRY_API + "/reject", {}, API),  # 422
+    ("POST", "/api/v1/hours/{entry_id}/needs-info", ENTRY_API + "/needs-info", {}, API),
+    ("POST", "/api/v1/hours/{entry_id}/evidence", ENTRY_API + "/evidence", {}, API),  # 422
+    (
+        "GET",
+        "/api/v1/hours/{entry_id}/evidence/{evidence_id}",
+        ENTRY_API + "/evidence/1",
+        {},
+        API_NO_ENTRY,
+    ),
+    ("POST", "/api/v1/hours/{entry_id}/corrections", ENTRY_API + "/corrections", {}, API),
+    (
+        "POST",
+        "/api/v1/hours/{entry_id}/corrections/{number}/accept",
+        ENTRY_API + "/corrections/1/accept",
+        {},
+        API,
+    ),
+    (
+        "POST",
+        "/api/v1/hours/{entry_id}/corrections/{number}/decline",
+        ENTRY_API + "/corrections/1/decline",
+        {},
+        API,  # 422: no reason
+    ),
 ]
 
 
@@ -324,6 +395,8 @@ TABLES = (
     "audit_event",
     "enrolment",
     "module_progress",
+    "hour_entry",
+    "practicum_site",
 )
 
 

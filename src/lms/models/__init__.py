@@ -14,6 +14,7 @@ from lms.models.courses import (
     ModuleText,
     Pathway,
 )
+from lms.models.practicum import HourCorrection, HourEntry, HourEvidence, Site
 from lms.models.quizzes import QuizAttempt
 
 metadata = SQLModel.metadata
@@ -26,6 +27,9 @@ __all__ = [
     "ContentProblem",
     "Course",
     "Enrolment",
+    "HourCorrection",
+    "HourEntry",
+    "HourEvidence",
     "LoginAttempt",
     "Module",
     "ModuleProgress",
@@ -36,6 +40,7 @@ __all__ = [
     "QuizAttempt",
     "Role",
     "SQLModel",
+    "Site",
     "User",
     "UserSession",
     "metadata",

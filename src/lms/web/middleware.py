@@ -4,8 +4,9 @@ task per request and breaks context variables)."""
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
@@ -159,12 +160,26 @@ class RequestLimitMiddleware:
     any route (or the CSRF check) reads them."""
 
     def __init__(
-        self, app: ASGIApp, *, query_limit: int, body_limit: int, render_error: ErrorRenderer
+        self,
+        app: ASGIApp,
+        *,
+        query_limit: int,
+        body_limit: int,
+        render_error: ErrorRenderer,
+        upload_limits: Sequence[tuple[re.Pattern[str], int]] = (),
     ) -> None:
         self.app = app
         self.query_limit = query_limit
         self.body_limit = body_limit
         self.render_error = render_error
+        self.upload_limits = upload_limits
+
+    def limit_for(self, path: str) -> int:
+        """Routes that take files have their own limit (the evidence of an hour entry)."""
+        for pattern, limit in self.upload_limits:
+            if pattern.fullmatch(path):
+                return limit
+        return self.body_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -173,8 +188,9 @@ class RequestLimitMiddleware:
         if len(scope.get("query_string", b"")) > self.query_limit:
             await self._refuse(scope, receive, send, 414)
             return
+        body_limit = self.limit_for(scope.get("path", ""))
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.body_limit):
+        if declared is not None and (not declared.isdigit() or int(declared) > body_limit):
             await self._refuse(scope, receive, send, 413)
             return
         received = 0
@@ -185,7 +201,7 @@ class RequestLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.body_limit:  # a chunked body that does not say its size
+                if received > body_limit:  # a chunked body that does not say its size
                     raise BodyTooLarge()
             return message
 

@@ -1,0 +1,1 @@
+"""Practicum hours: logging, evidence, sign-off, corrections, exports."""
