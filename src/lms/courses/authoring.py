@@ -298,6 +298,8 @@ async def publish(
     was published since, 409 and nothing changes."""
     assert draft.ok and draft.version is not None
     module = draft.module
+    if module is not None:
+        await _lock(session, module)
     now = module.current_revision if module is not None else None
     if expected is not None and (now or 0) != expected:  # 0: the module is new
         raise Conflict(
@@ -375,6 +377,7 @@ async def restore(
 ) -> ModuleRevision:
     """Revision ``number`` of a module published again, as its newest revision."""
     module = await module_or_404(session, course, stem)
+    await _lock(session, module)
     stored = await revision_texts(session, module, number)
     if stored is None:
         raise NotFound(_("The module has no revision %(number)s.") % {"number": number})
@@ -413,6 +416,13 @@ def _copy(text: ModuleText) -> dict[str, Any]:
         "quiz_line": text.quiz_line,
         "quiz_data": text.quiz_data,
     }
+
+
+async def _lock(session: AsyncSession, module: Module) -> None:
+    """Locks the module's row and reads its current revision again, so that of two
+    publishes at once the second waits and then compares with the first one's revision
+    (PostgreSQL; SQLite lets one writer in at a time anyway)."""
+    await session.refresh(module, attribute_names=["current_revision"], with_for_update=True)
 
 
 async def _new_revision(
