@@ -187,15 +187,7 @@ async def create_entry(
     evidence: Files = None,
 ) -> Response:
     rules = Rules.of(settings)
-    raw = {
-        "date": date,
-        "start": start,
-        "end": end,
-        "hours": hours_,
-        "site": site,
-        "activity": activity,
-        "description": description,
-    }
+    raw = dict(zip(FIELDS, (date, start, end, hours_, site, activity, description), strict=True))
     try:
         entry = await hours.log_hours(
             session, user=user, raw=raw, rules=rules, draft=action == "draft"
@@ -458,15 +450,7 @@ async def save_entry(
     action: Annotated[str, Form(max_length=10)] = "save",
 ) -> Response:
     rules = Rules.of(settings)
-    raw = {
-        "date": date,
-        "start": start,
-        "end": end,
-        "hours": hours_,
-        "site": site,
-        "activity": activity,
-        "description": description,
-    }
+    raw = dict(zip(FIELDS, (date, start, end, hours_, site, activity, description), strict=True))
     # The form shows every field: what is empty is meant empty (times or hours).
     try:
         entry = await hours.update_hours(
@@ -602,15 +586,7 @@ async def ask_correction(
     activity: FormField = "",
     description: LongField = "",
 ) -> Response:
-    raw = {
-        "date": date,
-        "start": start,
-        "end": end,
-        "hours": hours_,
-        "site": site,
-        "activity": activity,
-        "description": description,
-    }
+    raw = dict(zip(FIELDS, (date, start, end, hours_, site, activity, description), strict=True))
     try:
         await hours.request_correction(
             session,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -315,19 +315,11 @@ def check_reason(value: Any, *, required: bool, field: str = "reason") -> str | 
     return text
 
 
-def same_service(a: Fields, b: Fields) -> bool:
-    return a == b
-
-
 def overlaps(a: Fields, b: Fields) -> bool:
     if a.service_date != b.service_date or None in (a.start, a.end, b.start, b.end):
         return False
     assert a.start and a.end and b.start and b.end
     return a.start < b.end and b.start < a.end
-
-
-def with_minutes(fields: Fields, minutes: int) -> Fields:
-    return replace(fields, minutes=minutes)
 
 
 def week_of(day: date) -> date:

@@ -68,6 +68,19 @@ def fields_of(entry: HourEntry) -> Fields:
     )
 
 
+def columns(fields: Fields) -> dict[str, Any]:
+    """An entry's columns holding ``fields``."""
+    return {
+        "service_date": fields.service_date,
+        "start_time": fields.start,
+        "end_time": fields.end,
+        "minutes": fields.minutes,
+        "site_id": fields.site_id,
+        "activity": fields.activity,
+        "description": fields.description,
+    }
+
+
 def snapshot(entry: HourEntry) -> dict[str, Any]:
     return {**fields_of(entry).as_form(), "status": entry.status, "version": entry.version}
 
@@ -282,13 +295,7 @@ async def log_hours(
     now = utcnow()
     entry = HourEntry(
         volunteer_id=user.id or 0,
-        service_date=fields.service_date,
-        start_time=fields.start,
-        end_time=fields.end,
-        minutes=fields.minutes,
-        site_id=fields.site_id,
-        activity=fields.activity,
-        description=fields.description,
+        **columns(fields),
         status=HourStatus.draft if draft else HourStatus.submitted,
         submitted_at=None if draft else now,
         created_at=now,
@@ -364,15 +371,7 @@ async def update_hours(
         session,
         entry,
         statuses=EDITABLE,
-        values={
-            "service_date": fields.service_date,
-            "start_time": fields.start,
-            "end_time": fields.end,
-            "minutes": fields.minutes,
-            "site_id": fields.site_id,
-            "activity": fields.activity,
-            "description": fields.description,
-        },
+        values=columns(fields),
     )
     if not done:
         raise _locked(entry)
@@ -479,16 +478,12 @@ async def _lost_race(session: AsyncSession, entry: HourEntry) -> Conflict:
             _("%(name)s already decided on this entry: %(status)s.")
             % {
                 "name": await _decider_name(session, entry.decided_by_id),
-                "status": _status_word(entry.status),
+                "status": status_title(entry.status),
             }
         )
     if entry.status == HourStatus.draft:
         return Conflict(_("The volunteer took this entry back as a draft."))
     return Conflict(_("The volunteer changed this entry since you opened it. Look at it again."))
-
-
-def _status_word(status: str) -> str:
-    return status_title(status)
 
 
 async def decide(
@@ -687,15 +682,7 @@ async def decide_correction(
             session,
             entry,
             statuses=(HourStatus.approved,),
-            values={
-                "service_date": fields.service_date,
-                "start_time": fields.start,
-                "end_time": fields.end,
-                "minutes": fields.minutes,
-                "site_id": fields.site_id,
-                "activity": fields.activity,
-                "description": fields.description,
-            },
+            values=columns(fields),
         )
         if not done:
             raise Conflict(_("This entry changed meanwhile. Reload it and try again."))
