@@ -55,8 +55,23 @@ def throwaway_database(folder: Path) -> Iterator[str]:
     try:
         yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
-        with psycopg.connect(_libpq(TEST_PG_URL), autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop(name)
+
+
+def _drop(name: str, attempts: int = 20) -> None:
+    """Drops a throwaway database. An autovacuum worker may be busy in it after a test's
+    writes; it runs as the superuser, whom FORCE may not terminate for the test role, and
+    it ends by itself within moments: so try again briefly."""
+    assert TEST_PG_URL is not None
+    for attempt in range(attempts):
+        try:
+            with psycopg.connect(_libpq(TEST_PG_URL), autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.25)
 
 
 def free_port() -> int:
