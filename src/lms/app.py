@@ -22,6 +22,8 @@ from lms.courses import routes as course_pages
 from lms.courses.service import TextCache
 from lms.db import Database, create_engine_for
 from lms.paths import resource
+from lms.pathways import api as pathways_api
+from lms.pathways import routes as pathways_pages
 from lms.practicum import api as practicum_api
 from lms.practicum import routes as practicum_pages
 from lms.quizzes import api as quizzes_api
@@ -79,6 +81,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(cohort_pages.router)
     app.include_router(quiz_pages.router)
     app.include_router(practicum_pages.router)
+    app.include_router(pathways_pages.router)
     app.include_router(authoring_pages.router)
     app.include_router(course_pages.router)
     app.include_router(accounts_api.router)
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(authoring_api.router)
     app.include_router(quizzes_api.router)
     app.include_router(practicum_api.router)
+    app.include_router(pathways_api.router)
     app.include_router(pages.operations)
 
     # Added innermost first: the last one added wraps all the others.

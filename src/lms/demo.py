@@ -113,6 +113,7 @@ async def ensure_demo(session: AsyncSession) -> tuple[str, list[DemoAccount]]:
         classmates.append((user, ability))
     await take_quizzes(session, classmates)
     await log_practicum(session, [user for user, _ability in classmates])
+    await stage_pathway(session, cohort)
     return cohort.invite_code, made
 
 
@@ -220,6 +221,133 @@ async def log_practicum(session: AsyncSession, classmates: list[User]) -> int:
     return logged
 
 
+# Volunteers at each stage of the pathway, so the cohort overview has one of each:
+# (username, name, courses finished with every quiz passed, modules read of the next
+# course, approved hours, evaluated for L4, referred).
+STAGES = (
+    ("demo-stage-new", "周小雨", (), 0, 0, False, False),
+    ("demo-stage-half", "古丽娜尔·艾买提", (), 3, 8, False, False),
+    ("demo-stage-hours", "索南措", ("volunteer-skills",), 0, 12.5, False, False),
+    ("demo-stage-l5", "刘佳宁", ("volunteer-skills",), 2, 22, False, False),
+    (
+        "demo-stage-l4",
+        "阿卜杜拉·热合曼",
+        ("volunteer-skills", "child-rights", "community-rebuilding"),
+        0,
+        64,
+        False,
+        False,
+    ),
+    (
+        "demo-stage-placed",
+        "杨帆",
+        ("volunteer-skills", "child-rights", "community-rebuilding"),
+        0,
+        66,
+        True,
+        True,
+    ),
+)
+
+
+async def stage_pathway(session: AsyncSession, cohort: Any) -> int:
+    """The volunteers of STAGES, through the real services: modules read, quizzes passed
+    with the right answers, hours logged and approved over past weeks, an evaluation and
+    a referral. Nothing is added for a volunteer who exists already."""
+    from lms.courses import service as courses
+    from lms.pathways import service as pathways
+
+    trainer = await accounts.get_user(session, "demo-trainer")
+    coordinator = await accounts.get_user(session, "demo-coordinator")
+    site = (await session.scalars(select(Site).order_by(col(Site.id)))).first()
+    rules = Rules(zone=ZoneInfo("Asia/Shanghai"))
+    today = rules.now().date()
+    made = 0
+    for username, name, finished, reading, hours_wanted, evaluated, referred in STAGES:
+        if await accounts.find_user(session, username) is not None:
+            continue
+        user = await accounts.create_user(
+            session, profile=accounts.Profile(username=username, name=name), role=Role.volunteer
+        )
+        await cohorts.add_member(session, cohort=cohort, user=user, role="volunteer", actor=None)
+        made += 1
+        for slug in dict.fromkeys((*finished, "volunteer-skills", "child-rights")):
+            outline = await courses.outline(session, slug=slug, user=user, language="zh")
+            modules = outline.modules if slug in finished else outline.modules[:reading]
+            for module in modules:
+                await courses.mark_read(session, user=user, course=outline.course, module=module)
+                if slug in finished or module.number <= 2:
+                    await pass_quiz(session, user, slug, module.stem)
+            if slug in finished:
+                continue
+            break  # modules read in the first unfinished course only
+        minutes, day = round(hours_wanted * 60), 15
+        while minutes > 0 and site is not None:
+            length = min(minutes, 240)
+            end = 9 * 60 + length
+            raw = {
+                "date": (today - timedelta(days=day)).isoformat(),
+                "start": "09:00",
+                "end": f"{end // 60:02d}:{end % 60:02d}",
+                "site": site.id,
+                "activity": SERVICE[day % len(SERVICE)][0],
+                "description": SERVICE[day % len(SERVICE)][1],
+            }
+            entry = await hours.log_hours(session, user=user, raw=raw, rules=rules)
+            await hours.decide(session, entry_id=entry.id or 0, user=trainer, decision="approve")
+            minutes, day = minutes - length, day + 3
+        if evaluated:
+            relation = await pathways.relation(session, viewer=trainer, username=username)
+            await pathways.evaluate(
+                session,
+                relation=relation,
+                raw={
+                    "level": "L4",
+                    "ratings": {
+                        "rapport": {"rating": 4, "comment": "孩子们愿意主动找她聊天。"},
+                        "safeguarding": {
+                            "rating": 3,
+                            "comment": "熟悉报告流程，单独相处时记得开门。",
+                        },
+                    },
+                    "passed": True,
+                    "comment": "可以独立带领儿童之家的课后活动。",
+                },
+                language="zh",
+            )
+        if referred:
+            relation = await pathways.relation(session, viewer=coordinator, username=username)
+            await pathways.refer(
+                session,
+                relation=relation,
+                raw={
+                    "organisation": "城东区社会工作服务站",
+                    "role": "儿童服务志愿者",
+                    "date": (today - timedelta(days=5)).isoformat(),
+                    "outcome": "placed",
+                },
+                today=today,
+            )
+    return made
+
+
+async def pass_quiz(session: AsyncSession, user: User, slug: str, stem: str) -> None:
+    """Answer a module's quiz right, if it has one."""
+    try:
+        place = await quizzes.find(session, user=user, course_slug=slug, stem=stem, language="zh")
+    except NotFound:
+        return
+    attempt, _state = await quizzes.start(
+        session, user=user, place=place, zone=ZoneInfo("Asia/Shanghai")
+    )
+    chance = random.Random(f"{user.username}/{slug}/{stem}")  # noqa: S311
+    answers = {
+        question.id: answer(question, 2.0, chance)
+        for question, _drawn in quizzes.served(place.quiz, attempt)
+    }
+    await quizzes.submit(session, user=user, place=place, attempt_id=attempt.id, answers=answers)
+
+
 async def take_quizzes(session: AsyncSession, classmates: list[tuple[User, float]]) -> int:
     """Each classmate takes each quiz of their courses once, unless they have taken it;
     the number of attempts made."""
@@ -272,9 +400,10 @@ async def take_quizzes(session: AsyncSession, classmates: list[tuple[User, float
 
 def answer(question: Question, ability: float, chance: random.Random) -> Any:
     """A classmate's answer: right with a chance that falls with the question's
-    difficulty (the same for everyone), else a plausible wrong one."""
+    difficulty (the same for everyone), else a plausible wrong one; always right for an
+    ability above 1."""
     difficulty = random.Random(question.text).uniform(-0.1, 0.3)  # noqa: S311
-    right = chance.random() < min(0.97, max(0.05, ability - difficulty))
+    right = ability > 1 or chance.random() < min(0.97, max(0.05, ability - difficulty))
     if question.type == SHORT:
         accepted = [c.text for c in question.choices if c.weight == 100]
         return accepted[0] if right else "不清楚"

@@ -51,6 +51,7 @@ def test_a_good_pathway(tmp_path: Path) -> None:
             "colour: unknown field",
         ),
         (("levels:", "levels: [oops"), "not valid YAML"),
+        (("    courses: [alpha]\n", ""), "4: level L5 asks for nothing"),
     ],
 )
 def test_bad_pathways(tmp_path: Path, change: tuple[str, str], expected: str) -> None:

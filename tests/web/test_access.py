@@ -38,6 +38,11 @@ MODULE_API = "/api/v1/courses/service-records/modules/02-a-good-entry"
 NO_ENTRY = {**dict.fromkeys(ROLES, "404"), "anonymous": "login"}
 API_NO_ENTRY = {**NO_ENTRY, "anonymous": "401"}
 API_MANAGERS = {**API, "volunteer": "403", "trainer": "403"}
+API_STAFF = {**API, "volunteer": "403"}
+RECORD = {**COHORT_VIEW, "volunteer": "404"}  # /volunteers/vol: nobody has a record of their own
+EVALUATE = {**RECORD, "volunteer": "403", "coordinator": "403", "admin": "403", "trainer": "404"}
+REFER = {**RECORD, "volunteer": "403", "trainer": "403"}
+API_RECORD = {**API_STAFF, "outsider": "404"}
 ENTRY, ENTRY_API = "/hours/999999", "/api/v1/hours/999999"
 EDIT = "/courses/service-records/02-a-good-entry"
 NO_ATTEMPT = {**ENROLLED, "volunteer": "404"}  # an attempt id that is nobody's
@@ -249,6 +254,60 @@ TABLE: list[tuple[str, str, str, dict[str, str], dict[str, str]]] = [
         NO_ENTRY,
     ),
     ("GET", "/cohorts/{code}/hours.{kind}", "/cohorts/ACC-1/hours.csv", {}, COHORT_MANAGE),
+    ("GET", "/pathway", "/pathway", {}, SIGNED_IN),
+    ("GET", "/volunteers/{username}", "/volunteers/vol", {}, RECORD),
+    # trainers: 404, the records-practice pathway's L5 asks for no evaluation
+    ("GET", "/volunteers/{username}/evaluate", "/volunteers/vol/evaluate?level=L5", {}, EVALUATE),
+    (
+        "POST",
+        "/volunteers/{username}/evaluate",
+        "/volunteers/vol/evaluate",
+        {"level": "L5"},
+        EVALUATE,
+    ),
+    ("POST", "/volunteers/{username}/referrals", "/volunteers/vol/referrals", {}, REFER),  # 422
+    ("POST", "/referrals/{referral_id}", "/referrals/999999", {}, {**NO_ENTRY, "volunteer": "403"}),
+    ("GET", "/cohorts/{code}/pathway", "/cohorts/ACC-1/pathway", {}, COHORT_VIEW),
+    ("GET", "/cohorts/{code}/pathway.{kind}", "/cohorts/ACC-1/pathway.xlsx", {}, COHORT_VIEW),
+    ("GET", "/api/v1/me/pathway", "/api/v1/me/pathway", {}, API_ENROLLED),
+    ("GET", "/api/v1/me/evaluations", "/api/v1/me/evaluations", {}, API),
+    (
+        "GET",
+        "/api/v1/volunteers/{username}/pathway",
+        "/api/v1/volunteers/vol/pathway",
+        {},
+        API_RECORD,
+    ),
+    (
+        "GET",
+        "/api/v1/volunteers/{username}/evaluations",
+        "/api/v1/volunteers/vol/evaluations",
+        {},
+        API_RECORD,
+    ),
+    (
+        "POST",
+        "/api/v1/volunteers/{username}/evaluations",
+        "/api/v1/volunteers/vol/evaluations",
+        {},
+        API,
+    ),  # 422
+    (
+        "GET",
+        "/api/v1/volunteers/{username}/referrals",
+        "/api/v1/volunteers/vol/referrals",
+        {},
+        API_RECORD,
+    ),
+    (
+        "POST",
+        "/api/v1/volunteers/{username}/referrals",
+        "/api/v1/volunteers/vol/referrals",
+        {},
+        API_STAFF,
+    ),
+    ("PATCH", "/api/v1/referrals/{referral_id}", "/api/v1/referrals/999999", {}, API_STAFF),
+    ("GET", "/api/v1/cohorts/{code}/pathway", "/api/v1/cohorts/ACC-1/pathway", {}, API_RECORD),
     ("GET", "/api/v1/sites", "/api/v1/sites", {}, API),
     ("POST", "/api/v1/sites", "/api/v1/sites", {}, API_MANAGERS),  # 422: no body
     ("POST", "/api/v1/hours", "/api/v1/hours", {}, API),  # 422: no body
@@ -397,6 +456,8 @@ TABLES = (
     "module_progress",
     "hour_entry",
     "practicum_site",
+    "pathway_evaluation",
+    "referral",
 )
 
 

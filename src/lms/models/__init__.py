@@ -14,6 +14,7 @@ from lms.models.courses import (
     ModuleText,
     Pathway,
 )
+from lms.models.pathways import Evaluation, Referral
 from lms.models.practicum import HourCorrection, HourEntry, HourEvidence, Site
 from lms.models.quizzes import QuizAttempt
 
@@ -27,6 +28,7 @@ __all__ = [
     "ContentProblem",
     "Course",
     "Enrolment",
+    "Evaluation",
     "HourCorrection",
     "HourEntry",
     "HourEvidence",
@@ -38,6 +40,7 @@ __all__ = [
     "PasswordLink",
     "Pathway",
     "QuizAttempt",
+    "Referral",
     "Role",
     "SQLModel",
     "Site",

@@ -136,6 +136,18 @@ def load_pathway(path: Path, course_slugs: set[str], problems: list[Problem]) ->
                         % {"code": level.code, "course": course},
                     )
                 )
+        if not level.courses and not level.practicum_hours and level.evaluation is None:
+            own.append(
+                Problem(
+                    path,
+                    start + 1,
+                    _(
+                        "level %(code)s asks for nothing: give it courses, practicum hours "
+                        "or an evaluation"
+                    )
+                    % {"code": level.code},
+                )
+            )
         if level.evaluation:
             names = [c.code for c in level.evaluation.criteria]
             for name in {n for n in names if names.count(n) > 1}:
