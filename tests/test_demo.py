@@ -4,6 +4,7 @@ analysis with real numbers in it."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +13,8 @@ from sqlmodel import col
 
 from lms.accounts import service as accounts
 from lms.cohorts import service as cohorts
-from lms.demo import CLASSMATES, COHORT, ensure_demo
+from lms.demo import CLASSMATES, COHORT, STAGES, ensure_demo
+from lms.models.accounts import User
 from lms.models.quizzes import QuizAttempt
 from lms.quizzes.results import cohort_overview, module_results
 from tests.factories import load_fixture_content
@@ -36,11 +38,19 @@ async def test_the_demo_class_gives_every_quiz_an_item_analysis(db_session: Asyn
         db_session, cohort=cohort, language="zh", course_slugs=slugs
     )
     assert len(summaries) >= 12, "each shipped module has a quiz"
-    assert count == len(CLASSMATES) + 1  # the demo volunteer too
-    assert all(s.attempted == len(CLASSMATES) for s in summaries)
-    assert any(0 < s.passed < len(CLASSMATES) for s in summaries), "some pass, some do not"
+    assert count == len(CLASSMATES) + len(STAGES) + 1  # the demo volunteer too
+    # the classmates took every quiz; some of the pathway-stage volunteers took some
+    assert all(s.attempted >= len(CLASSMATES) for s in summaries)
+    assert any(0 < s.passed < s.attempted for s in summaries), "some pass, some do not"
     made = await attempts(db_session)
-    assert made == len(CLASSMATES) * len(summaries)
+    names = [username for username, *_rest in CLASSMATES]
+    theirs = await db_session.scalar(
+        select(func.count())
+        .select_from(QuizAttempt)
+        .join(User, col(User.id) == QuizAttempt.user_id)
+        .where(col(User.username).in_(names))
+    )
+    assert theirs == len(CLASSMATES) * len(summaries)
     volunteer = await accounts.find_user(db_session, "demo-volunteer")
     assert volunteer is not None
     mine = await db_session.scalar(
@@ -56,8 +66,8 @@ async def test_the_demo_class_gives_every_quiz_an_item_analysis(db_session: Asyn
             stem=summary.module.stem,
             language="zh",
         )
-        assert results.first_attempts == len(CLASSMATES)
-        assert all(item.answered == len(CLASSMATES) for item in results.items)
+        assert results.first_attempts >= len(CLASSMATES)
+        assert all(item.answered == results.first_attempts for item in results.items)
         assert all(item.discrimination is not None for item in results.items)
         assert all(0 <= (item.facility or 0) <= 100 for item in results.items)
         scores = {round(r.best or 0) for r in results.learners if r.attempts}
@@ -83,3 +93,33 @@ async def test_the_demo_class_gives_every_quiz_an_item_analysis(db_session: Asyn
     assert await attempts(db_session) == made
     classmate = await accounts.find_user(db_session, CLASSMATES[0][0])
     assert classmate is not None and classmate.password_hash is None
+
+
+async def test_the_demo_has_a_volunteer_at_every_stage_of_the_pathway(
+    db_session: AsyncSession,
+) -> None:
+    from lms.pathways import service as pathways
+
+    await load_fixture_content(db_session, SHIPPED)
+    await ensure_demo(db_session)
+    cohort = await cohorts.find_cohort(db_session, COHORT)
+    assert cohort is not None
+    found = await pathways.overview(db_session, cohort=cohort, language="en")
+    assert found is not None
+    rows = {row.user.username: row for row in found.rows}
+
+    def level(username: str, code: str) -> Any:
+        status = rows[username].standing.level(code)
+        assert status is not None
+        return status
+
+    assert rows["demo-stage-new"].standing.last_active is None
+    assert level("demo-stage-new", "L5").tally("quiz")[0] == 0
+    half = level("demo-stage-half", "L5").of("course")[0]
+    assert 0 < half.current < half.target
+    assert level("demo-stage-hours", "L5").summary() == ["7.5 more approved hours"]
+    assert level("demo-stage-l5", "L5").eligible and not level("demo-stage-l5", "L4").eligible
+    assert level("demo-stage-l4", "L4").summary() == ["No supervisor's evaluation yet"]
+    assert level("demo-stage-placed", "L4").eligible
+    placed = rows["demo-stage-placed"].referral
+    assert placed is not None and placed.outcome == "placed"

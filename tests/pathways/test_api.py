@@ -210,9 +210,7 @@ async def test_refused_evaluations_write_nothing(
     field: str | None,
     words: str,
 ) -> None:
-    target = "mate" if who == "vol" else "vol"
-    if who == "mate":
-        target = "vol"
+    target = "mate" if who == "vol" else "vol"  # never oneself
     answer = await client.post(
         f"/api/v1/volunteers/{target}/evaluations",
         json=good_evaluation(**changes),
@@ -333,5 +331,4 @@ async def test_tokens_in_chinese_get_chinese_errors(
         headers=headers,
     )
     assert answer.status_code == 422
-    assert "1" in answer.text and "4" in answer.text
-    assert not any(word in answer.text for word in ("Rate it",))
+    assert "请打 1 到 4 分。" in answer.text

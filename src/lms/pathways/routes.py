@@ -18,7 +18,7 @@ from lms.models.accounts import User
 from lms.pathways import eligibility
 from lms.pathways import service as pathways
 from lms.pathways.eligibility import hours_text
-from lms.practicum.exports import Table, csv_text, xlsx_bytes
+from lms.practicum.exports import XLSX, Table, csv_text, xlsx_bytes
 from lms.web.auth import CurrentUser, StaffUser, optional_user
 from lms.web.csrf import verify_csrf
 from lms.web.deps import FormField, SessionDep, SettingsDep, undo
@@ -29,7 +29,6 @@ router = APIRouter(
 )
 
 PER_PAGE = 200
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 HELPERS = {
     "rating_title": pathways.rating_title,

@@ -375,20 +375,15 @@ async def evaluations_of(
             .order_by(col(Evaluation.created_at).desc(), col(Evaluation.id).desc())
         )
     ).all()
-    pathways = await pathway_rows(session, list({e.pathway for e, _n in rows}))
+    rows_by_slug = await pathway_rows(session, list({e.pathway for e, _n in rows}))
+    levels = {  # each pathway parsed once, however many evaluations it has
+        (slug, level.code): level
+        for slug, row in rows_by_slug.items()
+        for level in eligibility.parse(row.definition).levels
+    }
     views = []
     for evaluation, name in rows:
-        row = pathways.get(evaluation.pathway)
-        level = None
-        if row is not None:
-            level = next(
-                (
-                    lv
-                    for lv in eligibility.parse(row.definition).levels
-                    if lv.code == evaluation.level
-                ),
-                None,
-            )
+        level = levels.get((evaluation.pathway, evaluation.level))
         titles = {}
         if level is not None and level.evaluation is not None:
             titles = {
