@@ -72,10 +72,11 @@ class CourseInfo:
     slug: str
     title: str
     modules: tuple[ModuleInfo, ...]
+    quizzes: tuple[ModuleInfo, ...] = field(init=False)  # the modules with a quiz
 
-    @property
-    def quizzes(self) -> tuple[ModuleInfo, ...]:
-        return tuple(m for m in self.modules if m.pass_mark is not None)
+    def __post_init__(self) -> None:  # once: every volunteer's standing reads it
+        quizzes = tuple(m for m in self.modules if m.pass_mark is not None)
+        object.__setattr__(self, "quizzes", quizzes)
 
 
 @dataclass(frozen=True)
