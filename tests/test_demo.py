@@ -29,7 +29,7 @@ async def attempts(session: AsyncSession) -> int:
 
 async def test_the_demo_class_gives_every_quiz_an_item_analysis(db_session: AsyncSession) -> None:
     await load_fixture_content(db_session, SHIPPED)
-    await ensure_demo(db_session)
+    await ensure_demo(db_session, content_dir=SHIPPED)
     await db_session.commit()
     cohort = await cohorts.find_cohort(db_session, COHORT)
     assert cohort is not None
@@ -88,7 +88,7 @@ async def test_the_demo_class_gives_every_quiz_an_item_analysis(db_session: Asyn
     assert any((item.discrimination or 0) > 0 for item in everything)
     assert any(item.facility is not None and item.facility < 100 for item in everything)
 
-    await ensure_demo(db_session)  # make demo again: nobody takes a quiz twice
+    await ensure_demo(db_session, content_dir=SHIPPED)  # make demo again: nobody takes a quiz twice
     await db_session.commit()
     assert await attempts(db_session) == made
     classmate = await accounts.find_user(db_session, CLASSMATES[0][0])
@@ -101,7 +101,7 @@ async def test_the_demo_has_a_volunteer_at_every_stage_of_the_pathway(
     from lms.pathways import service as pathways
 
     await load_fixture_content(db_session, SHIPPED)
-    await ensure_demo(db_session)
+    await ensure_demo(db_session, content_dir=SHIPPED)
     cohort = await cohorts.find_cohort(db_session, COHORT)
     assert cohort is not None
     found = await pathways.overview(db_session, cohort=cohort, language="en")

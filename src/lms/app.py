@@ -13,6 +13,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from lms import __version__
 from lms.accounts import api as accounts_api
 from lms.accounts import routes as account_pages
+from lms.certificates import api as certificates_api
+from lms.certificates import routes as certificate_pages
 from lms.cohorts import routes as cohort_pages
 from lms.config import Settings
 from lms.courses import api as courses_api
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(quiz_pages.router)
     app.include_router(practicum_pages.router)
     app.include_router(pathways_pages.router)
+    app.include_router(certificate_pages.router)
     app.include_router(authoring_pages.router)
     app.include_router(course_pages.router)
     app.include_router(accounts_api.router)
@@ -90,6 +93,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(quizzes_api.router)
     app.include_router(practicum_api.router)
     app.include_router(pathways_api.router)
+    app.include_router(certificates_api.router)
     app.include_router(pages.operations)
 
     # Added innermost first: the last one added wraps all the others.

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from lms.cli_accounts import cohorts_app, users_app
+from lms.cli_certificates import certificates_app
 from lms.cli_quiz import quiz_app
 from lms.config import Language, Settings
 from lms.i18n import current_language
@@ -35,6 +36,7 @@ app.add_typer(cohorts_app, name="cohorts")
 content_app = typer.Typer(help="Courses and pathways (Markdown and YAML).", no_args_is_help=True)
 app.add_typer(content_app, name="content")
 app.add_typer(quiz_app, name="quiz")
+app.add_typer(certificates_app, name="certificates")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -169,7 +171,7 @@ def demo() -> None:
 
     settings = load_settings()
     prepare(settings)
-    invite, people = in_session(ensure_demo)
+    invite, people = in_session(lambda s: ensure_demo(s, content_dir=settings.content_dir))
     table = Table(title=f"Demo accounts ({settings.base_url}/login)")
     for column in ("username", "password", "role", "name"):
         table.add_column(column)

@@ -16,6 +16,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,7 @@ from lms.quizzes.model import MATCHING, MULTIPLE, NUMERIC, SHORT, Question
 
 COHORT = "DEMO-2026"
 COHORT_NAME = "示范培训班 · Demo cohort 2026"
+PATHWAY = "community-volunteer"
 PEOPLE = (
     ("demo-volunteer", "卓玛", Role.volunteer, "volunteer"),
     ("demo-trainer", "王老师", Role.trainer, "trainer"),
@@ -71,12 +73,12 @@ class DemoAccount:
     password: str
 
 
-async def ensure_demo(session: AsyncSession) -> tuple[str, list[DemoAccount]]:
+async def ensure_demo(session: AsyncSession, *, content_dir: Path) -> tuple[str, list[DemoAccount]]:
     """The demo cohort's invite code and the demo accounts with their new passwords."""
     cohort = await cohorts.find_cohort(session, COHORT)
     if cohort is None:
         cohort = await cohorts.create_cohort(
-            session, code=COHORT, name=COHORT_NAME, pathway="community-volunteer", actor=None
+            session, code=COHORT, name=COHORT_NAME, pathway=PATHWAY, actor=None
         )
     made = []
     for username, name, role, member_role in PEOPLE:
@@ -114,6 +116,7 @@ async def ensure_demo(session: AsyncSession) -> tuple[str, list[DemoAccount]]:
     await take_quizzes(session, classmates)
     await log_practicum(session, [user for user, _ability in classmates])
     await stage_pathway(session, cohort)
+    await certify(session, content_dir)
     return cohort.invite_code, made
 
 
@@ -229,6 +232,7 @@ STAGES = (
     ("demo-stage-half", "古丽娜尔·艾买提", (), 3, 8, False, False),
     ("demo-stage-hours", "索南措", ("volunteer-skills",), 0, 12.5, False, False),
     ("demo-stage-l5", "刘佳宁", ("volunteer-skills",), 2, 22, False, False),
+    ("demo-stage-revoked", "马晓东", ("volunteer-skills",), 1, 21, False, False),
     (
         "demo-stage-l4",
         "阿卜杜拉·热合曼",
@@ -327,6 +331,48 @@ async def stage_pathway(session: AsyncSession, cohort: Any) -> int:
                     "outcome": "placed",
                 },
                 today=today,
+            )
+    return made
+
+
+# Certificates, issued by the demo coordinator through the real service: (username,
+# level, reason it was revoked). demo-stage-l5 is eligible for L5 but not yet certified.
+CERTIFIED = (
+    ("demo-stage-l4", "L5", None),
+    ("demo-stage-placed", "L5", None),
+    ("demo-stage-placed", "L4", None),
+    ("demo-stage-revoked", "L5", "服务时数中有一条记录被重复计算，证书撤销，待核实后重新颁发。"),
+)
+
+
+async def certify(session: AsyncSession, content_dir: Path) -> int:
+    """Issues (and revokes) CERTIFIED; a level that has any certificate is left alone."""
+    from lms.certificates import service as certificates
+    from lms.models.certificates import Certificate
+
+    coordinator = await accounts.get_user(session, "demo-coordinator")
+    made = 0
+    for username, level, revoked in CERTIFIED:
+        volunteer = await accounts.get_user(session, username)
+        earlier = await session.scalars(
+            select(col(Certificate.id)).where(
+                col(Certificate.volunteer_id) == volunteer.id, col(Certificate.level) == level
+            )
+        )
+        if earlier.first() is not None:
+            continue
+        issued = await certificates.issue(
+            session,
+            actor=coordinator,
+            volunteer=volunteer,
+            pathway=PATHWAY,
+            level=level,
+            content_dir=content_dir,
+        )
+        made += 1
+        if revoked:
+            await certificates.revoke(
+                session, actor=coordinator, certificate=issued.certificate, reason=revoked
             )
     return made
 

@@ -43,6 +43,9 @@ RECORD = {**COHORT_VIEW, "volunteer": "404"}  # /volunteers/vol: nobody has a re
 EVALUATE = {**RECORD, "volunteer": "403", "coordinator": "403", "admin": "403", "trainer": "404"}
 REFER = {**RECORD, "volunteer": "403", "trainer": "403"}
 API_RECORD = {**API_STAFF, "outsider": "404"}
+SERIAL = "VLMS-DEMO-2026-5-0000000000-M"  # well formed, issued to nobody
+STAFF_MISSING = {**NO_ENTRY, "volunteer": "403"}
+UNKNOWN = dict.fromkeys(ROLES, "404")  # public, and there is no such certificate
 ENTRY, ENTRY_API = "/hours/999999", "/api/v1/hours/999999"
 EDIT = "/courses/service-records/02-a-good-entry"
 NO_ATTEMPT = {**ENROLLED, "volunteer": "404"}  # an attempt id that is nobody's
@@ -308,6 +311,38 @@ TABLE: list[tuple[str, str, str, dict[str, str], dict[str, str]]] = [
     ),
     ("PATCH", "/api/v1/referrals/{referral_id}", "/api/v1/referrals/999999", {}, API_STAFF),
     ("GET", "/api/v1/cohorts/{code}/pathway", "/api/v1/cohorts/ACC-1/pathway", {}, API_RECORD),
+    # certificates: the fixture volunteer is eligible for nothing, so issuing is a 422
+    (
+        "POST",
+        "/volunteers/{username}/certificates",
+        "/volunteers/vol/certificates",
+        {"pathway": "records-practice", "level": "L5"},
+        REFER,
+    ),
+    ("POST", "/volunteers/{username}/service-record", "/volunteers/vol/service-record", {}, REFER),
+    ("POST", "/certificates/{serial}/revoke", f"/certificates/{SERIAL}/revoke", {}, STAFF_MISSING),
+    ("GET", "/certificates/{serial}.pdf", f"/certificates/{SERIAL}.pdf", {}, NO_ENTRY),
+    ("GET", "/service-records/{number}.pdf", "/service-records/VLMS-SR-X.pdf", {}, NO_ENTRY),
+    ("GET", "/cohorts/{code}/certificates", "/cohorts/ACC-1/certificates", {}, COHORT_MANAGE),
+    (
+        "POST",
+        "/cohorts/{code}/certificates/issue",
+        "/cohorts/ACC-1/certificates/issue",
+        {"level": "L5"},
+        COHORT_MANAGE,
+    ),
+    (
+        "POST",
+        "/cohorts/{code}/certificates/print",
+        "/cohorts/ACC-1/certificates/print",
+        {"everything": "1"},
+        COHORT_MANAGE,
+    ),  # 422: nothing to print
+    ("GET", "/print-jobs/{job_id}", "/print-jobs/999999", {}, STAFF_MISSING),
+    ("GET", "/print-jobs/{job_id}/file.pdf", "/print-jobs/999999/file.pdf", {}, STAFF_MISSING),
+    ("GET", "/verify", "/verify", {}, PUBLIC),
+    ("GET", "/verify/{serial}", f"/verify/{SERIAL}", {}, UNKNOWN),
+    ("GET", "/api/v1/certificates/{serial}", f"/api/v1/certificates/{SERIAL}", {}, UNKNOWN),
     ("GET", "/api/v1/sites", "/api/v1/sites", {}, API),
     ("POST", "/api/v1/sites", "/api/v1/sites", {}, API_MANAGERS),  # 422: no body
     ("POST", "/api/v1/hours", "/api/v1/hours", {}, API),  # 422: no body
@@ -458,6 +493,9 @@ TABLES = (
     "practicum_site",
     "pathway_evaluation",
     "referral",
+    "certificate",
+    "service_record",
+    "print_job",
 )
 
 

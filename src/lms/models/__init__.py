@@ -3,6 +3,7 @@
 from lms.models.accounts import ApiToken, LoginAttempt, PasswordLink, Role, User, UserSession
 from lms.models.audit import AuditEvent
 from lms.models.base import SQLModel
+from lms.models.certificates import Certificate, PrintJob, RateCounter, ServiceRecord
 from lms.models.cohorts import Cohort, CohortMember
 from lms.models.courses import (
     ContentProblem,
@@ -23,6 +24,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "Certificate",
     "Cohort",
     "CohortMember",
     "ContentProblem",
@@ -39,10 +41,13 @@ __all__ = [
     "ModuleText",
     "PasswordLink",
     "Pathway",
+    "PrintJob",
     "QuizAttempt",
+    "RateCounter",
     "Referral",
     "Role",
     "SQLModel",
+    "ServiceRecord",
     "Site",
     "User",
     "UserSession",

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from lms.certificates import service as certificates
 from lms.cohorts import service as cohorts
 from lms.errors import FormErrors, NotFound
 from lms.i18n import current_language
@@ -54,6 +55,8 @@ async def my_pathway(request: Request, session: SessionDep, user: CurrentUser) -
                 session, volunteer_id=user.id or 0, language=language
             ),
             "referrals": await pathways.referrals_of(session, volunteer_id=user.id or 0),
+            "certificates": await certificates.of_volunteer(session, volunteer_id=user.id or 0),
+            "certificate_status": certificates.status,
             **HELPERS,
         },
     )
@@ -83,6 +86,19 @@ async def record_context(
             session, volunteer_id=volunteer.id or 0, language=language
         ),
         "referrals": await pathways.referrals_of(session, volunteer_id=volunteer.id or 0),
+        "certificates": await certificates.of_volunteer(session, volunteer_id=volunteer.id or 0),
+        "can_certify": found.admin or bool(found.referring),
+        "issuable": [
+            (c.plan.pathway.slug, level)
+            for c in checklists
+            if found.admin or c.plan.pathway.slug in {r.pathway for r in found.referring}
+            for level in c.standing.levels
+            if level.eligible and not level.certified
+        ],
+        "certificate_error": None,
+        "revoke_errors": {},
+        "certificate_status": certificates.status,
+        "notice": {},
         "outcome_options": [(o, pathways.outcome_title(o)) for o in pathways.OUTCOMES],
         "errors": {},
         "values": {},
@@ -96,7 +112,12 @@ async def volunteer_record(
     request: Request, session: SessionDep, user: CurrentUser, username: str
 ) -> Response:
     found = await pathways.relation(session, viewer=user, username=username)
-    return render(request, "pathways/volunteer.html", await record_context(session, found))
+    notice = {
+        "issued": request.query_params.get("issued", "")[:40],
+        "revoked": request.query_params.get("revoked", "")[:40],
+    }
+    context = await record_context(session, found, notice=notice)
+    return render(request, "pathways/volunteer.html", context)
 
 
 @router.get("/volunteers/{username}/evaluate")

@@ -24,6 +24,7 @@ from lms.errors import Forbidden, FormErrors, NotFound
 from lms.i18n import gettext as _
 from lms.models.accounts import Role, User
 from lms.models.base import as_utc, utcnow
+from lms.models.certificates import Certificate
 from lms.models.cohorts import Cohort, CohortMember
 from lms.models.courses import Pathway as PathwayRow
 from lms.models.pathways import Evaluation, Referral
@@ -166,6 +167,21 @@ async def own_pathways(session: AsyncSession, user: User) -> list[str]:
     return list(dict.fromkeys(slug for slug in rows if slug))
 
 
+async def certified(session: AsyncSession, *, pathway: str, users: Any) -> dict[int, set[str]]:
+    """The levels each of ``users`` (ids, or a SELECT of ids) holds a valid certificate of."""
+    rows = await session.execute(
+        select(col(Certificate.volunteer_id), col(Certificate.level)).where(
+            col(Certificate.pathway) == pathway,
+            col(Certificate.volunteer_id).in_(users),
+            col(Certificate.revoked_at).is_(None),
+        )
+    )
+    held: dict[int, set[str]] = {}
+    for user_id, level in rows.all():
+        held.setdefault(user_id, set()).add(level)
+    return held
+
+
 @dataclass
 class Checklist:
     plan: Plan
@@ -185,7 +201,8 @@ async def checklists(
         record = (await eligibility.records(session, plan=plan, users=[user_id])).get(
             user_id, Record()
         )
-        found.append(Checklist(plan, eligibility.standing(plan, user_id, record)))
+        held = (await certified(session, pathway=slug, users=[user_id])).get(user_id, set())
+        found.append(Checklist(plan, eligibility.standing(plan, user_id, record, held)))
     return found
 
 
@@ -628,6 +645,7 @@ async def overview(
         )
     ).all()
     found = await eligibility.records(session, plan=plan, users=members)
+    held = await certified(session, pathway=cohort.pathway, users=members)
     referrals: dict[int, Referral] = {}
     for referral in await session.scalars(
         select(Referral)
@@ -638,7 +656,9 @@ async def overview(
     now = now or utcnow()
     rows = []
     for user, joined_at in people:
-        standing = eligibility.standing(plan, user.id or 0, found.get(user.id or 0, Record()))
+        standing = eligibility.standing(
+            plan, user.id or 0, found.get(user.id or 0, Record()), held.get(user.id or 0, ())
+        )
         rows.append(
             OverviewRow(
                 user=user,

@@ -1,0 +1,1 @@
+"""Certificates: issuing, serials, PDFs, verification, revocation and cohort printing."""

@@ -1,0 +1,258 @@
+"""Printing a cohort's certificates as one PDF, in a process of its own.
+
+The web request creates a ``print_job`` row and starts ``lms certificates run-job N``
+after its commit, so it answers at once. The process claims the row, renders into a
+``.part`` file, writes its progress and a heartbeat to the row about twice a second, and
+renames the file into place when the last page is done. Any worker shows the progress
+from the row; closing the page changes nothing. A process that died (killed, machine
+restarted) stops beating: after ``STALE`` the job reads as failed, its partial file is
+removed, and nothing is offered for download.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from lms.certificates import pdf
+from lms.certificates import service as certificates
+from lms.certificates import template as templates
+from lms.config import Settings
+from lms.errors import Invalid, NotFound
+from lms.i18n import gettext as _
+from lms.models.accounts import User
+from lms.models.base import as_utc, utcnow
+from lms.models.certificates import Certificate, PrintJob
+from lms.models.cohorts import Cohort
+
+STALE = timedelta(seconds=30)
+BEAT = 0.5  # seconds between progress writes
+FOLDER = "prints"
+
+
+def folder(settings: Settings) -> Path:
+    return settings.data_dir / FOLDER
+
+
+async def start(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    cohort: Cohort,
+    serials: list[str] | None = None,
+) -> PrintJob:
+    """A queued job for the cohort's valid certificates, or the chosen ones among them."""
+    valid = [c for c, _user in await certificates.of_cohort(session, cohort=cohort)]
+    valid = [c for c in valid if c.revoked_at is None]
+    valid.sort(key=lambda c: (c.level, c.holder, c.serial))
+    if serials is not None:
+        chosen = set(serials)
+        unknown = chosen - {c.serial for c in valid}
+        if unknown:
+            raise Invalid(
+                _("These are not valid certificates of this cohort: %(serials)s")
+                % {"serials": ", ".join(sorted(unknown)[:5])},
+                field="serials",
+            )
+        valid = [c for c in valid if c.serial in chosen]
+    if not valid:
+        raise Invalid(
+            _("There are no certificates to print: issue them first, or choose some."),
+            field="serials",
+        )
+    job = PrintJob(
+        cohort_id=cohort.id,
+        requested_by_id=actor.id if actor else None,
+        serials=[c.serial for c in valid],
+        total=len(valid),
+    )
+    session.add(job)
+    await session.flush()
+    return job
+
+
+def launch(job_id: int, settings: Settings) -> None:
+    """Starts the job's own process (after the request committed the row). It is a new
+    session: it outlives the request, and a server restart does not kill it."""
+    env = dict(os.environ)
+    env.update(
+        LMS_DATA_DIR=str(settings.data_dir),
+        LMS_DATABASE_URL=settings.sqlalchemy_url,
+        LMS_BASE_URL=settings.base_url,
+        LMS_CONTENT_DIR=str(settings.content_dir),
+        LMS_TIME_ZONE=settings.time_zone,
+    )
+    logs = folder(settings)
+    logs.mkdir(parents=True, exist_ok=True)
+    with (logs / f"job-{job_id}.log").open("ab") as log:
+        subprocess.Popen(  # noqa: S603 - our own interpreter and module, an integer argument
+            [sys.executable, "-m", "lms", "certificates", "run-job", str(job_id)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+async def get(
+    session: AsyncSession, *, settings: Settings, job_id: int, now: datetime | None = None
+) -> PrintJob:
+    """The job, its state brought up to date: a job whose process died reads as failed."""
+    job = await session.get(PrintJob, job_id)
+    if job is None:
+        raise NotFound(_("There is no such print job."))
+    now = now or utcnow()
+    beat = job.heartbeat_at or job.created_at
+    if job.state in ("queued", "running") and as_utc(beat) < now - STALE:
+        message = (
+            _("The print stopped before it finished: its process ended. Start it again.")
+            if job.state == "running"
+            else _("The print did not start. Start it again.")
+        )
+        result = await session.execute(
+            update(PrintJob)
+            .where(col(PrintJob.id) == job.id, col(PrintJob.state) == job.state)
+            .values(state="failed", error=message, finished_at=now)
+        )
+        await session.refresh(job)
+        if result.rowcount:  # type: ignore[attr-defined]
+            for part in folder(settings).glob(f"job-{job.id}-*.part"):
+                part.unlink(missing_ok=True)
+    return job
+
+
+def file_of(settings: Settings, job: PrintJob) -> Path | None:
+    """The finished file, or None while there is none to offer."""
+    if job.state != "done" or not job.file_name:
+        return None
+    path = folder(settings) / job.file_name
+    return path if path.is_file() else None
+
+
+async def recent(session: AsyncSession, *, cohort: Cohort, limit: int = 5) -> list[PrintJob]:
+    rows = await session.scalars(
+        select(PrintJob)
+        .where(col(PrintJob.cohort_id) == cohort.id)
+        .order_by(col(PrintJob.id).desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+# ---------------------------------------------------------------- the job's own process
+
+
+async def run(
+    session_factory: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+    settings: Settings,
+    job_id: int,
+    *,
+    on_page: Callable[[int, int], None] | None = None,
+) -> PrintJob:
+    """Claims the queued job and renders it; returns the finished row. ``on_page(done,
+    total)`` is for a terminal's progress bar."""
+    async with session_factory() as session:
+        now = utcnow()
+        claimed = await session.execute(
+            update(PrintJob)
+            .where(col(PrintJob.id) == job_id, col(PrintJob.state) == "queued")
+            .values(state="running", pid=os.getpid(), started_at=now, heartbeat_at=now)
+        )
+        await session.commit()
+        job = await session.get(PrintJob, job_id)
+        if job is None or not claimed.rowcount:  # type: ignore[attr-defined]
+            raise NotFound(_("There is no queued print job %(id)d.") % {"id": job_id})
+        rows = await session.scalars(
+            select(Certificate).where(col(Certificate.serial).in_(job.serials))
+        )
+        by_serial = {c.serial: c for c in rows}
+        loaded: dict[str, templates.Template] = {}
+        items = []
+        for serial in job.serials:
+            cert = by_serial[serial]
+            if cert.template not in loaded:
+                loaded[cert.template] = templates.load(settings.content_dir, cert.template)
+            items.append(
+                certificates.document(
+                    cert,
+                    template=loaded[cert.template],
+                    base_url=settings.base_url,
+                    time_zone=settings.time_zone,
+                )
+            )
+    target = folder(settings)
+    target.mkdir(parents=True, exist_ok=True)
+    name = f"job-{job_id}-{secrets.token_hex(8)}.pdf"
+    part = target / f"{name}.part"
+    progress = {"done": 0}
+    finished = threading.Event()
+
+    def page(done: int) -> None:
+        progress["done"] = done
+        if on_page is not None:
+            on_page(done, len(items))
+
+    def render() -> None:
+        try:
+            with part.open("wb") as out:
+                pdf.certificates(items, out, progress=page)
+        finally:
+            finished.set()
+
+    async def beat() -> None:
+        while not finished.is_set():
+            await asyncio.sleep(BEAT)
+            async with session_factory() as session:
+                await session.execute(
+                    update(PrintJob)
+                    .where(col(PrintJob.id) == job_id)
+                    .values(done=progress["done"], heartbeat_at=utcnow())
+                )
+                await session.commit()
+
+    beating = asyncio.create_task(beat())
+    try:
+        await asyncio.to_thread(render)
+        os.replace(part, target / name)
+    except Exception as exc:
+        part.unlink(missing_ok=True)
+        await beating
+        async with session_factory() as session:
+            await session.execute(
+                update(PrintJob)
+                .where(col(PrintJob.id) == job_id)
+                .values(state="failed", error=str(exc)[:500], finished_at=utcnow())
+            )
+            await session.commit()
+        raise
+    await beating
+    async with session_factory() as session:
+        await session.execute(
+            update(PrintJob)
+            .where(col(PrintJob.id) == job_id)
+            .values(
+                state="done",
+                done=len(items),
+                file_name=name,
+                size=(target / name).stat().st_size,
+                heartbeat_at=utcnow(),
+                finished_at=utcnow(),
+            )
+        )
+        await session.commit()
+        job = await session.get(PrintJob, job_id)
+        assert job is not None
+        return job
