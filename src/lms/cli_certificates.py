@@ -1,13 +1,15 @@
 """``lms certificates``: issue, print, revoke and record from a shell.
 
 A refusal is one line on stderr and exit 1, with nothing written; a command that makes
-something prints what it made alone on its last line (a serial, a file's path).
+something prints what it made alone on its last line (a serial, a service record's
+number, a file's path).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -169,7 +171,11 @@ def print_cohort(
             made = asyncio.run(render(bar))
         except LMSError as refused:
             fail(refused.message)
-    os.replace(made, output)
+    # A copy: the job's own file stays downloadable from the cohort's page, and the
+    # output may be on another file system than the data dir.
+    part = output.with_name(output.name + ".part")
+    shutil.copyfile(made, part)
+    os.replace(part, output)
     typer.echo(str(output))
 
 
@@ -201,7 +207,7 @@ def service_record(
 
     settings = load_settings()
 
-    async def work(session: AsyncSession) -> bytes:
+    async def work(session: AsyncSession) -> tuple[str, bytes]:
         volunteer = await volunteer_named(session, username)
         record = await records.create(
             session,
@@ -213,7 +219,9 @@ def service_record(
         data = records.document(
             record, content_dir=settings.content_dir, time_zone=settings.time_zone
         )
-        return await asyncio.to_thread(pdf.service_record, data)
+        return record.number, await asyncio.to_thread(pdf.service_record, data)
 
-    write_atomically(output, in_session(work))
-    typer.echo(str(output))
+    number, document = in_session(work)
+    write_atomically(output, document)
+    typer.echo(f"wrote {output}")
+    typer.echo(number)

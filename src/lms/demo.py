@@ -232,7 +232,7 @@ STAGES = (
     ("demo-stage-half", "古丽娜尔·艾买提", (), 3, 8, False, False),
     ("demo-stage-hours", "索南措", ("volunteer-skills",), 0, 12.5, False, False),
     ("demo-stage-l5", "刘佳宁", ("volunteer-skills",), 2, 22, False, False),
-    ("demo-stage-revoked", "马晓东", ("volunteer-skills",), 1, 21, False, False),
+    ("demo-stage-revoked", "韩雪", ("volunteer-skills",), 1, 21, False, False),
     (
         "demo-stage-l4",
         "阿卜杜拉·热合曼",

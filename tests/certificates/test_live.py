@@ -132,8 +132,16 @@ def test_the_cli_prints_the_cohort_into_one_file(
     assert valid.status_code == 200
     body = pdf_text(output)
     assert "阿卜杜拉·热合曼" in body and "杨帆" in body
-    assert "马晓东" not in body  # revoked: not printed
+    assert "韩雪" not in body  # revoked: not printed
     assert pages(output) >= 3
+    record = tmp_path / "record.pdf"
+    made = lms(server, "certificates", "service-record", "demo-stage-placed", "-o", str(record))
+    assert made.returncode == 0, made.stderr
+    number = made.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"VLMS-SR-DEMO-\d{4}-[0-9A-Z]{8}", number), made.stdout
+    assert number in pdf_text(record) and "杨帆" in pdf_text(record)
+    nobody = lms(server, "certificates", "service-record", "demo-stage-new", "-o", str(record))
+    assert nobody.returncode == 1 and "no approved service" in nobody.stderr
     empty = lms(server, "cohorts", "create", "EMPTY-1", "--name", "空班")
     assert empty.returncode == 0, empty.stderr
     nothing = lms(

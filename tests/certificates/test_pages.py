@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.certificates import jobs
 from lms.config import Settings
+from lms.errors import LMSError
+from lms.models import cohorts as cohorts_model
 from lms.models.accounts import User
 from lms.models.certificates import Certificate, PrintJob, RateCounter, ServiceRecord
 from tests.certificates.conftest import issue
@@ -79,6 +81,10 @@ async def test_a_coordinator_issues_from_the_record_and_the_holder_downloads_it(
     for other in ("mate", "trainer", "elsewhere"):
         await as_(client, app, db_session, place, other)
         assert (await client.get(f"/certificates/{serial}.pdf")).status_code == 404
+    await as_(client, app, db_session, place, "trainer")  # sees the record, not the PDF
+    record = await client.get("/volunteers/vol")
+    assert serial in record.text and f"/certificates/{serial}.pdf" not in record.text
+    assert "/revoke" not in record.text
 
 
 async def test_issuing_an_ineligible_volunteer_shows_what_is_missing_and_writes_nothing(
@@ -295,3 +301,55 @@ async def test_a_service_record_is_numbered_and_printed_in_chinese(
     assert "城东社区服务中心" in text
     await as_(client, app, db_session, place, "trainer")
     assert (await client.get(done.headers["location"])).status_code == 404
+
+
+def shared(session: AsyncSession):  # type: ignore[no-untyped-def]
+    """The test's session as a job's session factory."""
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def factory():  # type: ignore[no-untyped-def]
+        yield session
+
+    return factory
+
+
+async def test_a_job_renders_every_chosen_certificate_into_one_file(
+    db_session: AsyncSession, place: Place, settings: Settings
+) -> None:
+    await ready_for_l5(db_session, place, "vol")
+    await ready_for_l5(db_session, place, "mate")
+    await issue(db_session, place, "vol")
+    await issue(db_session, place, "mate")
+    cohort = await db_session.get(cohorts_model.Cohort, place.cohort_id)
+    assert cohort is not None
+    job = await jobs.start(db_session, actor=None, cohort=cohort)
+    seen: list[tuple[int, int]] = []
+    finished = await jobs.run(
+        shared(db_session), settings, job.id or 0, on_page=lambda d, t: seen.append((d, t))
+    )
+    assert finished.state == "done" and finished.done == 2 and seen[-1] == (2, 2)
+    path = jobs.file_of(settings, finished)
+    assert path is not None and path.name.endswith(".pdf")
+    text = pdf_text(path)
+    assert "卓玛" in text and "扎西" in text
+    assert not list(path.parent.glob("*.part"))
+
+
+async def test_a_job_whose_template_went_missing_fails_with_the_reason_and_no_file(
+    db_session: AsyncSession, place: Place, settings: Settings
+) -> None:
+    await ready_for_l5(db_session, place)
+    cert = (await issue(db_session, place)).certificate
+    cert.template = "retired"
+    db_session.add(cert)
+    await db_session.flush()
+    cohort = await db_session.get(cohorts_model.Cohort, place.cohort_id)
+    assert cohort is not None
+    job = await jobs.start(db_session, actor=None, cohort=cohort)
+    with pytest.raises(LMSError):
+        await jobs.run(shared(db_session), settings, job.id or 0)
+    failed = await jobs.get(db_session, settings=settings, job_id=job.id or 0)
+    assert failed.state == "failed" and "retired" in (failed.error or "")
+    assert jobs.file_of(settings, failed) is None
+    assert not list(jobs.folder(settings).glob("*"))

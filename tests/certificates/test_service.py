@@ -228,3 +228,27 @@ async def test_two_coordinators_issuing_at_once_get_one_certificate(
     assert not second.created
     assert second.certificate.serial == first.serial
     assert await count(db_session) == 1
+
+
+def test_a_level_is_offered_for_issuing_once_the_level_before_is_certified() -> None:
+    from lms.pathways.eligibility import LevelStatus, Record, Requirement, Standing
+
+    def levels(l5_certified: bool) -> Standing:
+        before = Requirement("prerequisite", "L5", "Level 5", 1, 1, True)
+        return Standing(
+            user_id=1,
+            levels=[
+                LevelStatus("L5", "Level 5", True, l5_certified, []),
+                LevelStatus("L4", "Level 4", True, False, [before]),
+            ],
+            approved_hours=10,
+            last_active=None,
+            record=Record(),
+        )
+
+    eligible_only = levels(l5_certified=False)
+    assert certificates.issuable(eligible_only, eligible_only.levels[0])
+    assert not certificates.issuable(eligible_only, eligible_only.levels[1])
+    certified = levels(l5_certified=True)
+    assert not certificates.issuable(certified, certified.levels[0])  # held already
+    assert certificates.issuable(certified, certified.levels[1])

@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/v1", tags=["certificates"])
             "content": {
                 "application/json": {
                     "example": {
-                        "serial": "VLMS-DEMO-2026-5-K7Q2M9XH4T-C",
+                        "serial": "VLMS-DEMO-2026-5-K7Q2M9XH4T-8",
                         "status": "valid",
                         "holder": "李小红",
                         "pathway": "community-volunteer",

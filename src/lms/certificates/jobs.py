@@ -29,8 +29,9 @@ from sqlmodel import col
 from lms.certificates import pdf
 from lms.certificates import service as certificates
 from lms.certificates import template as templates
+from lms.certificates.document import CertificateData, Template
 from lms.config import Settings
-from lms.errors import Invalid, NotFound
+from lms.errors import Invalid, LMSError, NotFound
 from lms.i18n import gettext as _
 from lms.models.accounts import User
 from lms.models.base import as_utc, utcnow
@@ -142,14 +143,21 @@ def file_of(settings: Settings, job: PrintJob) -> Path | None:
     return path if path.is_file() else None
 
 
-async def recent(session: AsyncSession, *, cohort: Cohort, limit: int = 5) -> list[PrintJob]:
+async def recent(
+    session: AsyncSession, *, settings: Settings, cohort: Cohort, limit: int = 5
+) -> list[PrintJob]:
+    """The cohort's latest jobs, a dead one shown as failed."""
     rows = await session.scalars(
         select(PrintJob)
         .where(col(PrintJob.cohort_id) == cohort.id)
         .order_by(col(PrintJob.id).desc())
         .limit(limit)
     )
-    return list(rows)
+    found = list(rows)
+    for job in found:
+        if job.state in ("queued", "running"):
+            await get(session, settings=settings, job_id=job.id or 0)
+    return found
 
 
 # ---------------------------------------------------------------- the job's own process
@@ -163,7 +171,9 @@ async def run(
     on_page: Callable[[int, int], None] | None = None,
 ) -> PrintJob:
     """Claims the queued job and renders it; returns the finished row. ``on_page(done,
-    total)`` is for a terminal's progress bar."""
+    total)`` is for a terminal's progress bar. Whatever stops it after the claim (a
+    template whose image went missing, a full disk) is written to the row as its error,
+    and no file is left behind."""
     async with session_factory() as session:
         now = utcnow()
         claimed = await session.execute(
@@ -172,14 +182,59 @@ async def run(
             .values(state="running", pid=os.getpid(), started_at=now, heartbeat_at=now)
         )
         await session.commit()
-        job = await session.get(PrintJob, job_id)
-        if job is None or not claimed.rowcount:  # type: ignore[attr-defined]
+        if not claimed.rowcount:  # type: ignore[attr-defined]
             raise NotFound(_("There is no queued print job %(id)d.") % {"id": job_id})
+    target = folder(settings)
+    name = f"job-{job_id}-{secrets.token_hex(8)}.pdf"
+    part = target / f"{name}.part"
+    try:
+        items = await _documents(session_factory, settings, job_id)
+        target.mkdir(parents=True, exist_ok=True)
+        await _render(session_factory, job_id, items, part, on_page)
+        os.replace(part, target / name)
+    except Exception as exc:
+        part.unlink(missing_ok=True)
+        message = exc.message if isinstance(exc, LMSError) else str(exc) or type(exc).__name__
+        async with session_factory() as session:
+            await session.execute(
+                update(PrintJob)
+                .where(col(PrintJob.id) == job_id)
+                .values(state="failed", error=message[:500], finished_at=utcnow())
+            )
+            await session.commit()
+        raise
+    async with session_factory() as session:
+        await session.execute(
+            update(PrintJob)
+            .where(col(PrintJob.id) == job_id)
+            .values(
+                state="done",
+                done=len(items),
+                file_name=name,
+                size=(target / name).stat().st_size,
+                heartbeat_at=utcnow(),
+                finished_at=utcnow(),
+            )
+        )
+        await session.commit()
+        job = await session.get(PrintJob, job_id)
+        assert job is not None
+        return job
+
+
+async def _documents(
+    session_factory: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+    settings: Settings,
+    job_id: int,
+) -> list[CertificateData]:
+    async with session_factory() as session:
+        job = await session.get(PrintJob, job_id)
+        assert job is not None
         rows = await session.scalars(
             select(Certificate).where(col(Certificate.serial).in_(job.serials))
         )
         by_serial = {c.serial: c for c in rows}
-        loaded: dict[str, templates.Template] = {}
+        loaded: dict[str, Template] = {}
         items = []
         for serial in job.serials:
             cert = by_serial[serial]
@@ -193,10 +248,17 @@ async def run(
                     time_zone=settings.time_zone,
                 )
             )
-    target = folder(settings)
-    target.mkdir(parents=True, exist_ok=True)
-    name = f"job-{job_id}-{secrets.token_hex(8)}.pdf"
-    part = target / f"{name}.part"
+        return items
+
+
+async def _render(
+    session_factory: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+    job_id: int,
+    items: list[CertificateData],
+    part: Path,
+    on_page: Callable[[int, int], None] | None,
+) -> None:
+    """Draws in a thread while this task writes the progress and a heartbeat."""
     progress = {"done": 0}
     finished = threading.Event()
 
@@ -226,33 +288,5 @@ async def run(
     beating = asyncio.create_task(beat())
     try:
         await asyncio.to_thread(render)
-        os.replace(part, target / name)
-    except Exception as exc:
-        part.unlink(missing_ok=True)
+    finally:
         await beating
-        async with session_factory() as session:
-            await session.execute(
-                update(PrintJob)
-                .where(col(PrintJob.id) == job_id)
-                .values(state="failed", error=str(exc)[:500], finished_at=utcnow())
-            )
-            await session.commit()
-        raise
-    await beating
-    async with session_factory() as session:
-        await session.execute(
-            update(PrintJob)
-            .where(col(PrintJob.id) == job_id)
-            .values(
-                state="done",
-                done=len(items),
-                file_name=name,
-                size=(target / name).stat().st_size,
-                heartbeat_at=utcnow(),
-                finished_at=utcnow(),
-            )
-        )
-        await session.commit()
-        job = await session.get(PrintJob, job_id)
-        assert job is not None
-        return job

@@ -1,9 +1,9 @@
 """志愿服务记录证明: a volunteer's approved service, numbered and printed in Chinese.
 
 Each print is a numbered row holding what it counted (by site and category), so the
-same number always prints the same record and anyone asked about a number can find it.
-Only approved hours count; who may print one is who may issue the volunteer's
-certificates.
+same number always prints the same record, and the office that issued it can look the
+number up. Only approved hours count. Who may print one: an admin, or a coordinator of
+one of the volunteer's cohorts.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from lms.certificates import jobs, pdf, records
 from lms.certificates import service as certificates
 from lms.certificates import template as templates
 from lms.cohorts import service as cohorts
+from lms.config import Settings
 from lms.errors import Forbidden, FormErrors, Invalid, NotFound
 from lms.i18n import current_language
 from lms.i18n import gettext as _
@@ -198,7 +199,7 @@ async def service_record_pdf(
 
 
 async def cohort_context(
-    session: SessionDep, user: User, code: str, **extra: Any
+    session: SessionDep, user: User, settings: Settings, code: str, **extra: Any
 ) -> dict[str, Any]:
     cohort = await cohorts.cohort_for(session, code=code, user=user, manage=True)
     overview = await pathways.overview(session, cohort=cohort, language=current_language.get())
@@ -209,15 +210,14 @@ async def cohort_context(
                 1
                 for row in overview.rows
                 if (s := row.standing.level(level.code)) is not None
-                and s.eligible
-                and not s.certified
+                and certificates.issuable(row.standing, s)
             )
     return {
         "cohort": cohort,
         "overview": overview,
         "ready": ready,
         "issued": await certificates.of_cohort(session, cohort=cohort),
-        "jobs": await jobs.recent(session, cohort=cohort),
+        "jobs": await jobs.recent(session, settings=settings, cohort=cohort),
         "status": certificates.status,
         "result": None,
         "errors": {},
@@ -227,9 +227,9 @@ async def cohort_context(
 
 @router.get("/cohorts/{code}/certificates")
 async def cohort_certificates(
-    request: Request, session: SessionDep, user: StaffUser, code: str
+    request: Request, session: SessionDep, user: StaffUser, settings: SettingsDep, code: str
 ) -> Response:
-    context = await cohort_context(session, user, code)
+    context = await cohort_context(session, user, settings, code)
     return render(request, "certificates/cohort.html", context)
 
 
@@ -254,9 +254,11 @@ async def cohort_issue(
         )
     except (Invalid, NotFound) as refused:
         await undo(session, user)
-        context = await cohort_context(session, user, code, errors={"level": refused.message})
+        context = await cohort_context(
+            session, user, settings, code, errors={"level": refused.message}
+        )
         return render(request, "certificates/cohort.html", context, status_code=422)
-    context = await cohort_context(session, user, code, result=result, level=level)
+    context = await cohort_context(session, user, settings, code, result=result, level=level)
     return render(request, "certificates/cohort.html", context)
 
 
@@ -276,7 +278,9 @@ async def cohort_print(
         job = await jobs.start(session, actor=user, cohort=cohort, serials=chosen)
     except Invalid as refused:
         await undo(session, user)
-        context = await cohort_context(session, user, code, errors={"serials": refused.message})
+        context = await cohort_context(
+            session, user, settings, code, errors={"serials": refused.message}
+        )
         return render(request, "certificates/cohort.html", context, status_code=422)
     response = redirect(request, f"/print-jobs/{job.id}")
     # Started after the request's commit, which happens before the response is sent.

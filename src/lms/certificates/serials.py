@@ -1,6 +1,6 @@
 """Certificate serials: readable, parseable, unguessable, and checked.
 
-    VLMS-DEMO-2026-5-K7Q2M9XH4T-C
+    VLMS-DEMO-2026-5-K7Q2M9XH4T-8
     │    │    │    │ │          └ check character, ISO/IEC 7064 MOD 37,36 over the rest
     │    │    │    │ └ 10 random characters, Crockford base32: 50 bits from ``secrets``
     │    │    │    └ level digit (the digit in the level code, L5 → 5; 0 if it has none)

@@ -35,6 +35,7 @@ from lms.certificates.document import (
     Template,
 )
 from lms.errors import Conflict, Forbidden, FormErrors, Invalid, NotFound
+from lms.i18n import current_language
 from lms.i18n import gettext as _
 from lms.models.accounts import User
 from lms.models.base import as_utc, utcnow
@@ -43,7 +44,7 @@ from lms.models.cohorts import Cohort, CohortMember
 from lms.models.courses import Pathway as PathwayRow
 from lms.pathways import eligibility
 from lms.pathways import service as pathways
-from lms.pathways.eligibility import Plan, Record
+from lms.pathways.eligibility import LevelStatus, Plan, Record, Standing
 
 DEFAULT_TEMPLATE = "default"
 REASON_MAX = 500
@@ -55,6 +56,15 @@ def valid_key(volunteer_id: int, pathway: str, level: str) -> str:
 
 def status(certificate: Certificate) -> str:
     return "revoked" if certificate.revoked_at is not None else "valid"
+
+
+def issuable(standing: Standing, level: LevelStatus) -> bool:
+    """Eligible, not yet certified, and the level it builds on certified (the checklist
+    counts an eligible prerequisite as reached; a certificate needs it certified)."""
+    if not level.eligible or level.certified:
+        return False
+    before = [standing.level(r.key) for r in level.of("prerequisite")]
+    return all(b is not None and b.certified for b in before)
 
 
 # ---------------------------------------------------------------- what issuing reads
@@ -167,7 +177,7 @@ async def _valid(session: AsyncSession, key: str) -> Certificate | None:
 
 def refusal(found: Context, *, volunteer: User, level: str, record: Record, held: set[str]) -> str:
     """Why ``volunteer`` cannot have ``level`` now; "" when they can."""
-    plan = found.plans["en"]
+    plan = found.plans.get(current_language.get(), found.plans["en"])
     chosen = plan.level(level)
     if chosen is None:
         return _("The pathway %(pathway)s has no level %(level)s.") % {

@@ -88,12 +88,14 @@ async def record_context(
         "referrals": await pathways.referrals_of(session, volunteer_id=volunteer.id or 0),
         "certificates": await certificates.of_volunteer(session, volunteer_id=volunteer.id or 0),
         "can_certify": found.admin or bool(found.referring),
+        # None: every pathway (an admin); else those of the cohorts the viewer coordinates
+        "certify_pathways": None if found.admin else {c.pathway for c in found.referring},
         "issuable": [
             (c.plan.pathway.slug, level)
             for c in checklists
             if found.admin or c.plan.pathway.slug in {r.pathway for r in found.referring}
             for level in c.standing.levels
-            if level.eligible and not level.certified
+            if certificates.issuable(c.standing, level)
         ],
         "certificate_error": None,
         "revoke_errors": {},
