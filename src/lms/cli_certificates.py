@@ -99,7 +99,7 @@ def certificate_pdf(
         cert = await certificates.find(session, serial)
         item = certificates.document(
             cert,
-            template=templates.load(settings.content_dir, cert.template),
+            template=templates.for_reprint(settings.content_dir, cert.template),
             base_url=settings.base_url,
             time_zone=settings.time_zone,
         )

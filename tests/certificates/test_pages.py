@@ -5,6 +5,7 @@ the cohort's issue-all and print job, and service records."""
 from __future__ import annotations
 
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.certificates import jobs
 from lms.config import Settings
-from lms.errors import LMSError
 from lms.models import cohorts as cohorts_model
 from lms.models.accounts import User
 from lms.models.certificates import Certificate, PrintJob, RateCounter, ServiceRecord
@@ -336,20 +336,138 @@ async def test_a_job_renders_every_chosen_certificate_into_one_file(
     assert not list(path.parent.glob("*.part"))
 
 
-async def test_a_job_whose_template_went_missing_fails_with_the_reason_and_no_file(
-    db_session: AsyncSession, place: Place, settings: Settings
+async def test_a_job_that_breaks_half_way_records_why_and_leaves_no_file(
+    db_session: AsyncSession, place: Place, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await ready_for_l5(db_session, place)
-    cert = (await issue(db_session, place)).certificate
-    cert.template = "retired"
-    db_session.add(cert)
-    await db_session.flush()
+    await issue(db_session, place)
     cohort = await db_session.get(cohorts_model.Cohort, place.cohort_id)
     assert cohort is not None
     job = await jobs.start(db_session, actor=None, cohort=cohort)
-    with pytest.raises(LMSError):
+
+    def breaks(items, out, *, progress=None):  # type: ignore[no-untyped-def]
+        out.write(b"%PDF-1.4 half a file")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(jobs.pdf, "certificates", breaks)
+    with pytest.raises(OSError, match="No space"):
         await jobs.run(shared(db_session), settings, job.id or 0)
-    failed = await jobs.get(db_session, settings=settings, job_id=job.id or 0)
-    assert failed.state == "failed" and "retired" in (failed.error or "")
+    failed = await jobs.get(db_session, job_id=job.id or 0)
+    await db_session.refresh(failed)
+    assert failed.state == "failed" and failed.error == "No space left on device"
     assert jobs.file_of(settings, failed) is None
-    assert not list(jobs.folder(settings).glob("*"))
+    assert jobs.folder(settings).is_dir() and not list(jobs.folder(settings).glob("*.pdf*"))
+
+
+async def test_a_certificate_whose_template_was_removed_still_prints(
+    client: httpx.AsyncClient, app: FastAPI, db_session: AsyncSession, place: Place, tmp_path
+) -> None:
+    await ready_for_l5(db_session, place)
+    cert = (await issue(db_session, place)).certificate
+    serial = cert.serial
+    cert.template = "retired"  # renamed in content/certificates since it was issued
+    db_session.add(cert)
+    await db_session.flush()
+    await as_(client, app, db_session, place, "vol")
+    document = await client.get(f"/certificates/{serial}.pdf")
+    assert document.status_code == 200
+    path = tmp_path / "c.pdf"
+    path.write_bytes(document.content)
+    text = pdf_text(path)
+    assert serial in text and "示例志愿服务培训中心" in text  # the snapshot's texts
+
+
+async def test_a_second_print_while_one_runs_returns_the_running_one(
+    db_session: AsyncSession, place: Place
+) -> None:
+    await ready_for_l5(db_session, place)
+    await issue(db_session, place)
+    cohort = await db_session.get(cohorts_model.Cohort, place.cohort_id)
+    assert cohort is not None
+    first = await jobs.start(db_session, actor=None, cohort=cohort)
+    again = await jobs.start(db_session, actor=None, cohort=cohort)
+    assert again.id == first.id
+    assert await count(db_session, PrintJob) == 1
+
+
+async def test_a_dead_job_reads_as_failed_once_its_heartbeat_is_old(
+    db_session: AsyncSession, place: Place, settings: Settings
+) -> None:
+    await ready_for_l5(db_session, place)
+    await issue(db_session, place)
+    cohort = await db_session.get(cohorts_model.Cohort, place.cohort_id)
+    assert cohort is not None
+    job = await jobs.start(db_session, actor=None, cohort=cohort)
+    job_id = job.id or 0
+    factory = shared_writer(db_session)
+    assert await jobs.reap(factory, settings, cohort_id=place.cohort_id) == {}
+    later = job.created_at + jobs.STALE + timedelta(seconds=1)
+    reaped = await jobs.reap(factory, settings, cohort_id=place.cohort_id, now=later)
+    assert list(reaped) == [job_id]
+    found = await jobs.get(db_session, job_id=job_id)
+    await db_session.refresh(found)
+    assert found.state == "failed" and "did not start" in (found.error or "")
+
+
+def shared_writer(session: AsyncSession):  # type: ignore[no-untyped-def]
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def factory(*, write: bool = False):  # type: ignore[no-untyped-def]
+        yield session
+
+    return factory
+
+
+async def test_other_coordinators_and_trainers_cannot_reach_a_real_job_or_certificate(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    db_session: AsyncSession,
+    place: Place,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(jobs, "launch", lambda job_id, _settings: None)
+    await ready_for_l5(db_session, place)
+    serial = (await issue(db_session, place)).certificate.serial
+    cohort = await db_session.get(cohorts_model.Cohort, place.cohort_id)
+    assert cohort is not None
+    job_id = (await jobs.start(db_session, actor=None, cohort=cohort)).id
+    for who, expected in (("elsewhere", 404), ("trainer", 404), ("coord", 200)):
+        await as_(client, app, db_session, place, who)
+        assert (await client.get(f"/print-jobs/{job_id}")).status_code == expected, who
+    await as_(client, app, db_session, place, "trainer")
+    token = await form_token(client, "/")
+    revoke = await client.post(
+        f"/certificates/{serial}/revoke", data={"csrf_token": token, "reason": "试试"}
+    )
+    assert revoke.status_code == 403  # sees the record, may not revoke
+    await as_(client, app, db_session, place, "elsewhere")
+    token = await form_token(client, "/")
+    revoke = await client.post(
+        f"/certificates/{serial}/revoke", data={"csrf_token": token, "reason": "试试"}
+    )
+    assert revoke.status_code == 404
+    assert "vol" not in revoke.text.replace("volunteer", "")  # nothing about whose it is
+    assert (await client.get(f"/certificates/{serial}.pdf")).status_code == 404
+    found = (await db_session.scalars(select(Certificate))).one()
+    assert found.revoked_at is None
+
+
+async def test_a_reason_with_control_characters_is_refused(
+    client: httpx.AsyncClient, app: FastAPI, db_session: AsyncSession, place: Place
+) -> None:
+    await ready_for_l5(db_session, place)
+    serial = (await issue(db_session, place)).certificate.serial
+    await as_(client, app, db_session, place, "coord")
+    token = await form_token(client, "/volunteers/vol")
+    refused = await client.post(
+        f"/certificates/{serial}/revoke", data={"csrf_token": token, "reason": "姓名\x00有误"}
+    )
+    assert refused.status_code == 422 and "control characters" in refused.text
+    assert (await db_session.scalars(select(Certificate))).one().revoked_at is None
+
+
+async def test_a_typed_serial_is_quoted_into_the_address(client: httpx.AsyncClient) -> None:
+    typed = await client.get("/verify", params={"serial": "../../cohorts?x=1#y"})
+    assert typed.status_code == 303
+    assert typed.headers["location"] == "/verify/..%2F..%2Fcohorts%3Fx%3D1%23y"

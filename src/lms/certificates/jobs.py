@@ -12,6 +12,7 @@ removed, and nothing is offered for download.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 import subprocess
@@ -22,25 +23,28 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from lms.certificates import pdf
+from lms.certificates import serials as serial_rules
 from lms.certificates import service as certificates
 from lms.certificates import template as templates
 from lms.certificates.document import CertificateData, Template
 from lms.config import Settings
-from lms.errors import Invalid, LMSError, NotFound
+from lms.errors import Conflict, Invalid, LMSError, NotFound
 from lms.i18n import gettext as _
 from lms.models.accounts import User
-from lms.models.base import as_utc, utcnow
+from lms.models.base import utcnow
 from lms.models.certificates import Certificate, PrintJob
 from lms.models.cohorts import Cohort
 
 STALE = timedelta(seconds=30)
+MAX_CHOSEN = 20_000
 BEAT = 0.5  # seconds between progress writes
 FOLDER = "prints"
+log = logging.getLogger(__name__)
 
 
 def folder(settings: Settings) -> Path:
@@ -54,7 +58,26 @@ async def start(
     cohort: Cohort,
     serials: list[str] | None = None,
 ) -> PrintJob:
-    """A queued job for the cohort's valid certificates, or the chosen ones among them."""
+    """A queued job for the cohort's valid certificates, or the chosen ones among them.
+    While the cohort has a job queued or running, that job is returned instead: a
+    double click or a reload does not start a second process."""
+    active = (
+        await session.scalars(
+            select(PrintJob).where(
+                col(PrintJob.cohort_id) == cohort.id,
+                col(PrintJob.state).in_(("queued", "running")),
+            )
+        )
+    ).first()
+    if active is not None:
+        return active
+    if serials is not None and (
+        len(serials) > MAX_CHOSEN or any(len(s) > serial_rules.MAX_LENGTH for s in serials)
+    ):
+        raise Invalid(
+            _("Choose at most %(max)d certificates, by their serials.") % {"max": MAX_CHOSEN},
+            field="serials",
+        )
     valid = [c for c, _user in await certificates.of_cohort(session, cohort=cohort)]
     valid = [c for c in valid if c.revoked_at is None]
     valid.sort(key=lambda c: (c.level, c.holder, c.serial))
@@ -108,30 +131,61 @@ def launch(job_id: int, settings: Settings) -> None:
         )
 
 
-async def get(
-    session: AsyncSession, *, settings: Settings, job_id: int, now: datetime | None = None
-) -> PrintJob:
-    """The job, its state brought up to date: a job whose process died reads as failed."""
+async def reap(
+    session_factory: Callable[..., AbstractAsyncContextManager[AsyncSession]],
+    settings: Settings,
+    *,
+    cohort_id: int,
+    now: datetime | None = None,
+) -> dict[int, str]:
+    """Marks the cohort's jobs whose process died as failed, in a short write
+    transaction of its own (a page that only reads must not write in its own), and
+    removes what they left half-written. Returns their ids and errors: the caller's own
+    transaction may still see them as they were (``shown``)."""
+    now = now or utcnow()
+    beat = func.coalesce(col(PrintJob.heartbeat_at), col(PrintJob.created_at))
+    async with session_factory(write=True) as session:
+        dead = list(
+            await session.scalars(
+                select(PrintJob).where(
+                    col(PrintJob.cohort_id) == cohort_id,
+                    col(PrintJob.state).in_(("queued", "running")),
+                    beat < now - STALE,
+                )
+            )
+        )
+        reaped = {}
+        for job in dead:
+            message = (
+                _("The print stopped before it finished: its process ended. Start it again.")
+                if job.state == "running"
+                else _("The print did not start. Start it again.")
+            )
+            await session.execute(
+                update(PrintJob)
+                .where(col(PrintJob.id) == job.id, col(PrintJob.state) == job.state)
+                .values(state="failed", error=message, finished_at=now)
+            )
+            reaped[job.id or 0] = message
+        await session.commit()
+    for job_id in reaped:
+        for part in folder(settings).glob(f"job-{job_id}-*.part"):
+            part.unlink(missing_ok=True)
+    return reaped
+
+
+def shown(session: AsyncSession, found: list[PrintJob], reaped: dict[int, str]) -> None:
+    """Shows reaped jobs as failed without writing through the reading session."""
+    for job in found:
+        if (job.id or 0) in reaped:
+            session.expunge(job)
+            job.state, job.error = "failed", reaped[job.id or 0]
+
+
+async def get(session: AsyncSession, *, job_id: int) -> PrintJob:
     job = await session.get(PrintJob, job_id)
     if job is None:
         raise NotFound(_("There is no such print job."))
-    now = now or utcnow()
-    beat = job.heartbeat_at or job.created_at
-    if job.state in ("queued", "running") and as_utc(beat) < now - STALE:
-        message = (
-            _("The print stopped before it finished: its process ended. Start it again.")
-            if job.state == "running"
-            else _("The print did not start. Start it again.")
-        )
-        result = await session.execute(
-            update(PrintJob)
-            .where(col(PrintJob.id) == job.id, col(PrintJob.state) == job.state)
-            .values(state="failed", error=message, finished_at=now)
-        )
-        await session.refresh(job)
-        if result.rowcount:  # type: ignore[attr-defined]
-            for part in folder(settings).glob(f"job-{job.id}-*.part"):
-                part.unlink(missing_ok=True)
     return job
 
 
@@ -143,21 +197,15 @@ def file_of(settings: Settings, job: PrintJob) -> Path | None:
     return path if path.is_file() else None
 
 
-async def recent(
-    session: AsyncSession, *, settings: Settings, cohort: Cohort, limit: int = 5
-) -> list[PrintJob]:
-    """The cohort's latest jobs, a dead one shown as failed."""
+async def recent(session: AsyncSession, *, cohort: Cohort, limit: int = 5) -> list[PrintJob]:
+    """The cohort's latest jobs (``reap`` first, and a dead one reads as failed)."""
     rows = await session.scalars(
         select(PrintJob)
         .where(col(PrintJob.cohort_id) == cohort.id)
         .order_by(col(PrintJob.id).desc())
         .limit(limit)
     )
-    found = list(rows)
-    for job in found:
-        if job.state in ("queued", "running"):
-            await get(session, settings=settings, job_id=job.id or 0)
-    return found
+    return list(rows)
 
 
 # ---------------------------------------------------------------- the job's own process
@@ -192,31 +240,35 @@ async def run(
         target.mkdir(parents=True, exist_ok=True)
         await _render(session_factory, job_id, items, part, on_page)
         os.replace(part, target / name)
+        async with session_factory() as session:
+            finished = await session.execute(
+                update(PrintJob)
+                .where(col(PrintJob.id) == job_id, col(PrintJob.state) == "running")
+                .values(
+                    state="done",
+                    done=len(items),
+                    file_name=name,
+                    size=(target / name).stat().st_size,
+                    heartbeat_at=utcnow(),
+                    finished_at=utcnow(),
+                )
+            )
+            await session.commit()
+        if not finished.rowcount:  # type: ignore[attr-defined]
+            (target / name).unlink(missing_ok=True)
+            raise Conflict(_("The print was marked as stopped before it finished."))
     except Exception as exc:
         part.unlink(missing_ok=True)
         message = exc.message if isinstance(exc, LMSError) else str(exc) or type(exc).__name__
         async with session_factory() as session:
             await session.execute(
                 update(PrintJob)
-                .where(col(PrintJob.id) == job_id)
+                .where(col(PrintJob.id) == job_id, col(PrintJob.state) == "running")
                 .values(state="failed", error=message[:500], finished_at=utcnow())
             )
             await session.commit()
         raise
     async with session_factory() as session:
-        await session.execute(
-            update(PrintJob)
-            .where(col(PrintJob.id) == job_id)
-            .values(
-                state="done",
-                done=len(items),
-                file_name=name,
-                size=(target / name).stat().st_size,
-                heartbeat_at=utcnow(),
-                finished_at=utcnow(),
-            )
-        )
-        await session.commit()
         job = await session.get(PrintJob, job_id)
         assert job is not None
         return job
@@ -239,7 +291,7 @@ async def _documents(
         for serial in job.serials:
             cert = by_serial[serial]
             if cert.template not in loaded:
-                loaded[cert.template] = templates.load(settings.content_dir, cert.template)
+                loaded[cert.template] = templates.for_reprint(settings.content_dir, cert.template)
             items.append(
                 certificates.document(
                     cert,
@@ -277,13 +329,16 @@ async def _render(
     async def beat() -> None:
         while not finished.is_set():
             await asyncio.sleep(BEAT)
-            async with session_factory() as session:
-                await session.execute(
-                    update(PrintJob)
-                    .where(col(PrintJob.id) == job_id)
-                    .values(done=progress["done"], heartbeat_at=utcnow())
-                )
-                await session.commit()
+            try:
+                async with session_factory() as session:
+                    await session.execute(
+                        update(PrintJob)
+                        .where(col(PrintJob.id) == job_id, col(PrintJob.state) == "running")
+                        .values(done=progress["done"], heartbeat_at=utcnow())
+                    )
+                    await session.commit()
+            except Exception:  # a busy database or a dropped connection: beat again soon
+                log.warning("print job %d: the heartbeat was not written", job_id, exc_info=True)
 
     beating = asyncio.create_task(beat())
     try:

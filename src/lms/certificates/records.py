@@ -139,7 +139,7 @@ async def find(session: AsyncSession, number: str) -> ServiceRecord:
 def document(record: ServiceRecord, *, content_dir: Path, time_zone: str) -> ServiceRecordData:
     snap = record.snapshot
     issuer = snap["issuer"]
-    tpl = templates.load(content_dir, snap["template"])
+    tpl = templates.for_reprint(content_dir, snap["template"])
     printed = Template(
         name=tpl.name,
         issuer_code=tpl.issuer_code,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.background import BackgroundTask
@@ -21,7 +22,8 @@ from lms.errors import Forbidden, FormErrors, Invalid, NotFound
 from lms.i18n import current_language
 from lms.i18n import gettext as _
 from lms.models.accounts import User
-from lms.models.certificates import Certificate
+from lms.models.certificates import Certificate, PrintJob
+from lms.models.cohorts import Cohort
 from lms.pathways import service as pathways
 from lms.pathways.routes import record_context
 from lms.web.auth import CurrentUser, StaffUser, optional_user
@@ -45,7 +47,8 @@ async def verification_limit(request: Request) -> None:
     count) in a short transaction of its own; 429 past the limit."""
     factory = request.app.state.session_factory
     async with factory(write=True) as session:
-        wait = await ratelimit.hit(session, limit=ratelimit.VERIFY, who=client_address(request))
+        who = ratelimit.address_key(client_address(request))
+        wait = await ratelimit.hit(session, limit=ratelimit.VERIFY, who=who)
         await session.commit()
     if wait:
         raise Throttled(
@@ -118,11 +121,9 @@ async def revoke(
     reason: FormField = "",
 ) -> Response:
     certificate = await certificates.find(session, serial)
+    await certificates.may_manage(session, viewer=user, certificate=certificate)
     holder = await session.get(User, certificate.volunteer_id)
     assert holder is not None
-    await certificates.may_issue(
-        session, viewer=user, volunteer=holder, pathway=certificate.pathway
-    )
     username = holder.username
     try:
         await certificates.revoke(session, actor=user, certificate=certificate, reason=reason)
@@ -146,7 +147,7 @@ async def certificate_pdf(
     await certificates.may_download(session, viewer=user, certificate=certificate)
     item = certificates.document(
         certificate,
-        template=templates.load(settings.content_dir, certificate.template),
+        template=templates.for_reprint(settings.content_dir, certificate.template),
         base_url=settings.base_url,
         time_zone=settings.time_zone,
     )
@@ -188,9 +189,13 @@ async def service_record_pdf(
     if user.id != record.volunteer_id:
         volunteer = await session.get(User, record.volunteer_id)
         assert volunteer is not None
-        found = await pathways.relation(session, viewer=user, username=volunteer.username)
+        missing = NotFound(_("There is no service record with this number."))
+        try:
+            found = await pathways.relation(session, viewer=user, username=volunteer.username)
+        except NotFound:
+            raise missing from None
         if not (found.admin or found.referring):
-            raise NotFound(_("There is no service record with this number."))
+            raise missing
     data = records.document(record, content_dir=settings.content_dir, time_zone=settings.time_zone)
     return pdf_response(await asyncio.to_thread(pdf.service_record, data), f"{record.number}.pdf")
 
@@ -199,9 +204,10 @@ async def service_record_pdf(
 
 
 async def cohort_context(
-    session: SessionDep, user: User, settings: Settings, code: str, **extra: Any
+    request: Request, session: SessionDep, user: User, settings: Settings, code: str, **extra: Any
 ) -> dict[str, Any]:
     cohort = await cohorts.cohort_for(session, code=code, user=user, manage=True)
+    reaped = await jobs.reap(request.app.state.session_factory, settings, cohort_id=cohort.id or 0)
     overview = await pathways.overview(session, cohort=cohort, language=current_language.get())
     ready: dict[str, int] = {}
     if overview is not None:
@@ -212,12 +218,14 @@ async def cohort_context(
                 if (s := row.standing.level(level.code)) is not None
                 and certificates.issuable(row.standing, s)
             )
+    recent = await jobs.recent(session, cohort=cohort)
+    jobs.shown(session, recent, reaped)
     return {
         "cohort": cohort,
         "overview": overview,
         "ready": ready,
         "issued": await certificates.of_cohort(session, cohort=cohort),
-        "jobs": await jobs.recent(session, settings=settings, cohort=cohort),
+        "jobs": recent,
         "status": certificates.status,
         "result": None,
         "errors": {},
@@ -229,7 +237,7 @@ async def cohort_context(
 async def cohort_certificates(
     request: Request, session: SessionDep, user: StaffUser, settings: SettingsDep, code: str
 ) -> Response:
-    context = await cohort_context(session, user, settings, code)
+    context = await cohort_context(request, session, user, settings, code)
     return render(request, "certificates/cohort.html", context)
 
 
@@ -255,10 +263,12 @@ async def cohort_issue(
     except (Invalid, NotFound) as refused:
         await undo(session, user)
         context = await cohort_context(
-            session, user, settings, code, errors={"level": refused.message}
+            request, session, user, settings, code, errors={"level": refused.message}
         )
         return render(request, "certificates/cohort.html", context, status_code=422)
-    context = await cohort_context(session, user, settings, code, result=result, level=level)
+    context = await cohort_context(
+        request, session, user, settings, code, result=result, level=level
+    )
     return render(request, "certificates/cohort.html", context)
 
 
@@ -269,7 +279,7 @@ async def cohort_print(
     user: StaffUser,
     settings: SettingsDep,
     code: str,
-    serials: Annotated[list[str] | None, Form(max_length=40)] = None,
+    serials: Annotated[list[str] | None, Form()] = None,
     everything: FormField = "",
 ) -> Response:
     cohort = await cohorts.cohort_for(session, code=code, user=user, manage=True)
@@ -279,7 +289,7 @@ async def cohort_print(
     except Invalid as refused:
         await undo(session, user)
         context = await cohort_context(
-            session, user, settings, code, errors={"serials": refused.message}
+            request, session, user, settings, code, errors={"serials": refused.message}
         )
         return render(request, "certificates/cohort.html", context, status_code=422)
     response = redirect(request, f"/print-jobs/{job.id}")
@@ -288,15 +298,21 @@ async def cohort_print(
     return response
 
 
-async def job_for(session: SessionDep, user: User, settings: Any, job_id: int) -> Any:
-    job = await jobs.get(session, settings=settings, job_id=job_id)
-    cohort = await session.get(cohorts.Cohort, job.cohort_id) if job.cohort_id else None
-    if cohort is None:
-        raise NotFound(_("There is no such print job."))
+async def job_for(
+    request: Request, session: SessionDep, user: User, settings: Settings, job_id: int
+) -> tuple[PrintJob, Cohort]:
+    """The job, brought up to date, if ``user`` coordinates its cohort; 404 otherwise."""
+    missing = NotFound(_("There is no such print job."))
+    job = await session.get(PrintJob, job_id)
+    cohort = await session.get(Cohort, job.cohort_id) if job and job.cohort_id else None
+    if job is None or cohort is None:
+        raise missing
     try:
         await cohorts.cohort_for(session, code=cohort.code, user=user, manage=True)
-    except Exception:
-        raise NotFound(_("There is no such print job.")) from None
+    except (NotFound, Forbidden):
+        raise missing from None
+    reaped = await jobs.reap(request.app.state.session_factory, settings, cohort_id=cohort.id or 0)
+    jobs.shown(session, [job], reaped)
     return job, cohort
 
 
@@ -304,7 +320,7 @@ async def job_for(session: SessionDep, user: User, settings: Any, job_id: int) -
 async def print_job(
     request: Request, session: SessionDep, user: StaffUser, settings: SettingsDep, job_id: int
 ) -> Response:
-    job, cohort = await job_for(session, user, settings, job_id)
+    job, cohort = await job_for(request, session, user, settings, job_id)
     return render(
         request,
         "certificates/job.html",
@@ -315,9 +331,9 @@ async def print_job(
 
 @router.get("/print-jobs/{job_id}/file.pdf")
 async def print_job_file(
-    session: SessionDep, user: StaffUser, settings: SettingsDep, job_id: int
+    request: Request, session: SessionDep, user: StaffUser, settings: SettingsDep, job_id: int
 ) -> Response:
-    job, cohort = await job_for(session, user, settings, job_id)
+    job, cohort = await job_for(request, session, user, settings, job_id)
     path = jobs.file_of(settings, job)
     if path is None:
         raise NotFound(_("This print has no finished file to download."))
@@ -331,7 +347,7 @@ async def print_job_file(
 @router.get("/verify")
 async def verify_form(request: Request, serial: str = "") -> Response:
     if serial.strip():
-        return RedirectResponse(f"/verify/{serial.strip()[:60]}", status_code=303)
+        return RedirectResponse(f"/verify/{quote(serial.strip()[:60], safe='')}", status_code=303)
     context = {"certificate": None, "problem": None, "view": None, "serial": ""}
     return render(request, "certificates/verify.html", context)
 

@@ -12,6 +12,7 @@ that requires another needs that level's certificate first.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -37,7 +38,7 @@ from lms.certificates.document import (
 from lms.errors import Conflict, Forbidden, FormErrors, Invalid, NotFound
 from lms.i18n import current_language
 from lms.i18n import gettext as _
-from lms.models.accounts import User
+from lms.models.accounts import Role, User
 from lms.models.base import as_utc, utcnow
 from lms.models.certificates import Certificate
 from lms.models.cohorts import Cohort, CohortMember
@@ -150,13 +151,37 @@ async def may_issue(session: AsyncSession, *, viewer: User, volunteer: User, pat
         )
 
 
-async def may_download(session: AsyncSession, *, viewer: User, certificate: Certificate) -> None:
-    if viewer.id == certificate.volunteer_id:
+async def may_manage(session: AsyncSession, *, viewer: User, certificate: Certificate) -> None:
+    """Downloading it for someone else, and revoking it: an admin, or a coordinator of
+    the cohort it was issued in. A coordinator who adds the holder to a cohort of their
+    own later gains nothing over it. Anyone else who may see the holder's record gets
+    403; the rest 404, with the same words whatever they tried, so a serial never
+    reveals whose it is."""
+    if viewer.role == Role.admin:
         return
+    if certificate.cohort_id is not None:
+        role = await session.scalar(
+            select(col(CohortMember.role)).where(
+                col(CohortMember.cohort_id) == certificate.cohort_id,
+                col(CohortMember.user_id) == viewer.id,
+            )
+        )
+        if role == "coordinator":
+            return
     holder = await session.get(User, certificate.volunteer_id)
     assert holder is not None
     try:
-        await may_issue(session, viewer=viewer, volunteer=holder, pathway=certificate.pathway)
+        await pathways.relation(session, viewer=viewer, username=holder.username)
+    except NotFound:
+        raise NotFound(_("There is no certificate with this serial.")) from None
+    raise Forbidden(_("Only a coordinator of the cohort that issued it can do this."))
+
+
+async def may_download(session: AsyncSession, *, viewer: User, certificate: Certificate) -> None:
+    if viewer.id == certificate.volunteer_id:
+        return
+    try:
+        await may_manage(session, viewer=viewer, certificate=certificate)
     except Forbidden:
         raise NotFound(_("There is no certificate with this serial.")) from None
 
@@ -286,6 +311,18 @@ async def issue(
         uid, Record()
     )
     held = (await pathways.certified(session, pathway=pathway, users=[uid])).get(uid, set())
+    if cohort_id is None:  # from a shell: the volunteer's newest cohort on this pathway
+        cohort_id = await session.scalar(
+            select(col(Cohort.id))
+            .join(CohortMember, col(CohortMember.cohort_id) == Cohort.id)
+            .where(
+                col(CohortMember.user_id) == uid,
+                col(CohortMember.role) == "volunteer",
+                col(Cohort.pathway) == pathway,
+            )
+            .order_by(col(CohortMember.joined_at).desc(), col(Cohort.id).desc())
+            .limit(1)
+        )
     return await issue_with(
         session,
         found,
@@ -392,6 +429,8 @@ async def revoke(
 ) -> Certificate:
     """Marks it revoked, with the reason; never deletes. The audit log keeps who and when."""
     reason = " ".join(reason.split())
+    if any(unicodedata.category(c) == "Cc" for c in reason):
+        raise FormErrors({"reason": _("The reason contains control characters.")})
     if not reason:
         raise FormErrors({"reason": _("Say why the certificate is revoked.")})
     if len(reason) > REASON_MAX:

@@ -8,6 +8,7 @@ with the file and the field named, not discovered halfway through printing a coh
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,8 @@ from PIL import Image, UnidentifiedImageError
 
 from lms.certificates.document import Bilingual, Template
 from lms.errors import Invalid, NotFound
+
+log = logging.getLogger(__name__)
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 ISSUER_CODE = re.compile(r"[A-Z0-9]{2,8}")
@@ -118,3 +121,22 @@ def _image(base: Path, value: Any, field: str, fail: Fail) -> Path | None:
     if kind not in IMAGE_FORMATS:
         raise fail(field, f"{value} is {kind}; use a PNG or JPEG image")
     return image
+
+
+def for_reprint(content_dir: Path, name: str) -> Template:
+    """The template a certificate already issued is drawn with. Its texts come from the
+    certificate's own snapshot, so only the images matter here: when the template was
+    renamed, removed or broken since, the default template's are used, and failing that
+    none. A certificate once issued can always be printed again."""
+    for candidate in (name, "default"):
+        try:
+            return load(content_dir, candidate)
+        except (NotFound, Invalid):
+            log.warning("certificate template %r cannot be loaded for a reprint", candidate)
+    return Template(
+        name=name,
+        issuer_code="NONE",
+        organisation=Bilingual(zh="", en=""),
+        signatory="",
+        signatory_title=Bilingual(zh="", en=""),
+    )

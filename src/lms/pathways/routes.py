@@ -88,8 +88,8 @@ async def record_context(
         "referrals": await pathways.referrals_of(session, volunteer_id=volunteer.id or 0),
         "certificates": await certificates.of_volunteer(session, volunteer_id=volunteer.id or 0),
         "can_certify": found.admin or bool(found.referring),
-        # None: every pathway (an admin); else those of the cohorts the viewer coordinates
-        "certify_pathways": None if found.admin else {c.pathway for c in found.referring},
+        # None: every certificate (an admin); else those issued in cohorts the viewer runs
+        "managed_cohorts": None if found.admin else {c.id for c in found.referring},
         "issuable": [
             (c.plan.pathway.slug, level)
             for c in checklists
@@ -114,11 +114,13 @@ async def volunteer_record(
     request: Request, session: SessionDep, user: CurrentUser, username: str
 ) -> Response:
     found = await pathways.relation(session, viewer=user, username=username)
-    notice = {
-        "issued": request.query_params.get("issued", "")[:40],
-        "revoked": request.query_params.get("revoked", "")[:40],
+    context = await record_context(session, found)
+    serials = {c.serial for c in context["certificates"]}
+    context["notice"] = {  # only about this volunteer's certificates
+        key: value
+        for key in ("issued", "revoked")
+        if (value := request.query_params.get(key, "")) in serials
     }
-    context = await record_context(session, found, notice=notice)
     return render(request, "pathways/volunteer.html", context)
 
 
