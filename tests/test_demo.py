@@ -123,3 +123,33 @@ async def test_the_demo_has_a_volunteer_at_every_stage_of_the_pathway(
     assert level("demo-stage-placed", "L4").eligible
     placed = rows["demo-stage-placed"].referral
     assert placed is not None and placed.outcome == "placed"
+
+
+async def test_the_demo_has_a_certificate_holder_a_revoked_one_and_one_waiting(
+    db_session: AsyncSession,
+) -> None:
+    from lms.certificates import service as certificates
+    from lms.models.certificates import Certificate
+
+    await load_fixture_content(db_session, SHIPPED)
+    await ensure_demo(db_session, content_dir=SHIPPED)
+    await ensure_demo(db_session, content_dir=SHIPPED)  # a second run adds nothing
+
+    async def held(username: str) -> list[tuple[str, str]]:
+        user = await accounts.find_user(db_session, username)
+        assert user is not None
+        found = await certificates.of_volunteer(db_session, volunteer_id=user.id or 0)
+        return sorted((c.level, certificates.status(c)) for c in found)
+
+    assert await held("demo-stage-l4") == [("L5", "valid")]
+    assert await held("demo-stage-revoked") == [("L5", "revoked")]
+    assert await held("demo-stage-placed") == [("L4", "valid"), ("L5", "valid")]
+    assert await held("demo-stage-l5") == []  # eligible for L5, not yet certified
+    total = await db_session.scalar(select(func.count()).select_from(Certificate))
+    assert total == 4
+    revoked = (
+        await db_session.scalars(
+            select(Certificate).where(col(Certificate.revoked_at).is_not(None))
+        )
+    ).one()
+    assert revoked.revoked_reason and "重复计算" in revoked.revoked_reason
