@@ -11,7 +11,7 @@ import asyncio
 import os
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -19,12 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from lms.certificates import jobs, pdf, records
-from lms.certificates import service as certificates
-from lms.certificates import template as templates
 from lms.db import Database, create_engine_for
 from lms.errors import LMSError, NotFound
 from lms.models.accounts import User
+
+if TYPE_CHECKING:
+    from lms.certificates.service import Issued
+
+# ReportLab and the certificate modules are imported by the commands that use them:
+# every other `lms` command starts without them.
 
 certificates_app = typer.Typer(
     help="Certificates: issue, PDF, revoke, cohort print, service records.",
@@ -52,17 +55,16 @@ def issue(
     username: str,
     pathway: Annotated[str, typer.Option(help="The pathway's slug.")],
     level: Annotated[str, typer.Option(help="The level's code, e.g. L5.")],
-    template: Annotated[str, typer.Option(help="content/certificates/<name>.yaml")] = (
-        certificates.DEFAULT_TEMPLATE
-    ),
+    template: Annotated[str, typer.Option(help="content/certificates/<name>.yaml")] = "default",
 ) -> None:
     """Issue a level's certificate; an existing valid one is returned as it is."""
+    from lms.certificates import service as certificates
     from lms.cli import load_settings
     from lms.cli_accounts import in_session
 
     settings = load_settings()
 
-    async def work(session: AsyncSession) -> certificates.Issued:
+    async def work(session: AsyncSession) -> Issued:
         volunteer = await volunteer_named(session, username)
         return await certificates.issue(
             session,
@@ -90,6 +92,9 @@ def certificate_pdf(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the PDF.")],
 ) -> None:
     """Write one certificate's PDF (a revoked one carries the REVOKED mark)."""
+    from lms.certificates import pdf
+    from lms.certificates import service as certificates
+    from lms.certificates import template as templates
     from lms.cli import load_settings
     from lms.cli_accounts import in_session
 
@@ -115,6 +120,7 @@ def revoke(
     reason: Annotated[str, typer.Option(help="Why: shown on the verification page.")],
 ) -> None:
     """Revoke a certificate (kept, marked revoked, in the audit log)."""
+    from lms.certificates import service as certificates
     from lms.cli_accounts import in_session
 
     async def work(session: AsyncSession) -> str:
@@ -134,6 +140,7 @@ def print_cohort(
     ] = None,
 ) -> None:
     """Print a cohort's valid certificates (or the chosen ones) as one PDF."""
+    from lms.certificates import jobs
     from lms.cli import fail, load_settings
     from lms.cli_accounts import in_session
     from lms.cohorts import service as cohorts
@@ -182,6 +189,7 @@ def print_cohort(
 @certificates_app.command("run-job", hidden=True)
 def run_job(job_id: int) -> None:
     """The process a web request starts for a print job."""
+    from lms.certificates import jobs
     from lms.cli import load_settings
 
     settings = load_settings()
@@ -202,6 +210,7 @@ def service_record(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the PDF.")],
 ) -> None:
     """Number and print a volunteer's record of approved service (志愿服务记录证明)."""
+    from lms.certificates import pdf, records
     from lms.cli import load_settings
     from lms.cli_accounts import in_session
 
