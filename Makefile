@@ -49,11 +49,18 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
+# Two passes on each backend: the tests without a browser on $(WORKERS) processes
+# (pytest-xdist), then the browser tests in one, since Playwright's sync API keeps an
+# event loop running beside the async tests of its process. Exit 5 is "no test selected".
+WORKERS ?= 2
+PYTEST_PASSES = $(BIN)/pytest -n $(WORKERS) -m "not browser" $(PYTEST_ARGS) && \
+	{ $(BIN)/pytest -m browser $(PYTEST_ARGS) || [ $$? -eq 5 ]; }
+
 pytest: $(VENV)/.installed-dev catalogues
-	env -u LMS_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	env -u LMS_TEST_DATABASE_URL bash -c '$(PYTEST_PASSES)'
 	@if [ -n "$$LMS_TEST_DATABASE_URL" ]; then \
 		echo "== the database tests again, on PostgreSQL"; \
-		$(BIN)/pytest $(PYTEST_ARGS); \
+		bash -c '$(PYTEST_PASSES)'; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "error: under CI, LMS_TEST_DATABASE_URL must name the PostgreSQL server" >&2; exit 1; \
 	fi
