@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.certificates import jobs
 from lms.config import Settings
+from lms.errors import Invalid
 from lms.models import cohorts as cohorts_model
 from lms.models.accounts import User
 from lms.models.certificates import Certificate, PrintJob, RateCounter, ServiceRecord
@@ -131,6 +132,10 @@ async def test_revoking_needs_a_reason_and_then_shows_on_verification(
     )
     assert refused.status_code == 422
     assert "Say why the certificate is revoked." in refused.text
+    control = await client.post(
+        f"/certificates/{serial}/revoke", data={"csrf_token": token, "reason": "姓名\x00有误"}
+    )
+    assert control.status_code == 422 and "control characters" in control.text
     assert (await client.get(f"/verify/{serial}")).text.count("✓") == 1
 
     done = await client.post(
@@ -308,7 +313,7 @@ def shared(session: AsyncSession):  # type: ignore[no-untyped-def]
     from contextlib import asynccontextmanager
 
     @asynccontextmanager
-    async def factory():  # type: ignore[no-untyped-def]
+    async def factory(*, write: bool = True):  # type: ignore[no-untyped-def]
         yield session
 
     return factory
@@ -352,7 +357,8 @@ async def test_a_job_that_breaks_half_way_records_why_and_leaves_no_file(
     monkeypatch.setattr(jobs.pdf, "certificates", breaks)
     with pytest.raises(OSError, match="No space"):
         await jobs.run(shared(db_session), settings, job.id or 0)
-    failed = await jobs.get(db_session, job_id=job.id or 0)
+    failed = await db_session.get(PrintJob, job.id)
+    assert failed is not None
     await db_session.refresh(failed)
     assert failed.state == "failed" and failed.error == "No space left on device"
     assert jobs.file_of(settings, failed) is None
@@ -390,6 +396,16 @@ async def test_a_second_print_while_one_runs_returns_the_running_one(
     assert await count(db_session, PrintJob) == 1
 
 
+async def test_a_selection_too_large_is_refused(db_session: AsyncSession, place: Place) -> None:
+    cohort = await db_session.get(cohorts_model.Cohort, place.cohort_id)
+    assert cohort is not None
+    with pytest.raises(Invalid, match="at most 20000"):
+        await jobs.start(db_session, actor=None, cohort=cohort, serials=["x"] * 20_001)
+    with pytest.raises(Invalid, match="at most"):
+        await jobs.start(db_session, actor=None, cohort=cohort, serials=["V" * 41])
+    assert await count(db_session, PrintJob) == 0
+
+
 async def test_a_dead_job_reads_as_failed_once_its_heartbeat_is_old(
     db_session: AsyncSession, place: Place, settings: Settings
 ) -> None:
@@ -399,24 +415,15 @@ async def test_a_dead_job_reads_as_failed_once_its_heartbeat_is_old(
     assert cohort is not None
     job = await jobs.start(db_session, actor=None, cohort=cohort)
     job_id = job.id or 0
-    factory = shared_writer(db_session)
+    factory = shared(db_session)
     assert await jobs.reap(factory, settings, cohort_id=place.cohort_id) == {}
     later = job.created_at + jobs.STALE + timedelta(seconds=1)
     reaped = await jobs.reap(factory, settings, cohort_id=place.cohort_id, now=later)
     assert list(reaped) == [job_id]
-    found = await jobs.get(db_session, job_id=job_id)
+    found = await db_session.get(PrintJob, job_id)
+    assert found is not None
     await db_session.refresh(found)
     assert found.state == "failed" and "did not start" in (found.error or "")
-
-
-def shared_writer(session: AsyncSession):  # type: ignore[no-untyped-def]
-    from contextlib import asynccontextmanager
-
-    @asynccontextmanager
-    async def factory(*, write: bool = False):  # type: ignore[no-untyped-def]
-        yield session
-
-    return factory
 
 
 async def test_other_coordinators_and_trainers_cannot_reach_a_real_job_or_certificate(
@@ -451,20 +458,6 @@ async def test_other_coordinators_and_trainers_cannot_reach_a_real_job_or_certif
     assert (await client.get(f"/certificates/{serial}.pdf")).status_code == 404
     found = (await db_session.scalars(select(Certificate))).one()
     assert found.revoked_at is None
-
-
-async def test_a_reason_with_control_characters_is_refused(
-    client: httpx.AsyncClient, app: FastAPI, db_session: AsyncSession, place: Place
-) -> None:
-    await ready_for_l5(db_session, place)
-    serial = (await issue(db_session, place)).certificate.serial
-    await as_(client, app, db_session, place, "coord")
-    token = await form_token(client, "/volunteers/vol")
-    refused = await client.post(
-        f"/certificates/{serial}/revoke", data={"csrf_token": token, "reason": "姓名\x00有误"}
-    )
-    assert refused.status_code == 422 and "control characters" in refused.text
-    assert (await db_session.scalars(select(Certificate))).one().revoked_at is None
 
 
 async def test_a_typed_serial_is_quoted_into_the_address(client: httpx.AsyncClient) -> None:

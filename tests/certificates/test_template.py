@@ -109,5 +109,5 @@ def test_not_yaml(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["nothing", "../content/certificates/t", "T", ""])
 def test_an_unknown_template_is_not_found(tmp_path: Path, name: str) -> None:
     content = write(tmp_path, GOOD)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"\(there are: t\)"):
         template.load(content, name)

@@ -25,17 +25,13 @@ from lms.web.auth import (
     session_signer,
 )
 from lms.web.csrf import verify_csrf
-from lms.web.deps import FormField, SessionDep, undo
+from lms.web.deps import FormField, SessionDep, client_address, undo
 from lms.web.pages import safe_next, set_language_cookie
 from lms.web.templating import redirect, render
 
 router = APIRouter(
     include_in_schema=False, dependencies=[Depends(verify_csrf), Depends(optional_user)]
 )
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def signed_in(request: Request, response: Response, key: str, language: str | None) -> Response:

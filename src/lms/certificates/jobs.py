@@ -182,13 +182,6 @@ def shown(session: AsyncSession, found: list[PrintJob], reaped: dict[int, str]) 
             job.state, job.error = "failed", reaped[job.id or 0]
 
 
-async def get(session: AsyncSession, *, job_id: int) -> PrintJob:
-    job = await session.get(PrintJob, job_id)
-    if job is None:
-        raise NotFound(_("There is no such print job."))
-    return job
-
-
 def file_of(settings: Settings, job: PrintJob) -> Path | None:
     """The finished file, or None while there is none to offer."""
     if job.state != "done" or not job.file_name:

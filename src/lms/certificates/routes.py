@@ -28,7 +28,7 @@ from lms.pathways import service as pathways
 from lms.pathways.routes import record_context
 from lms.web.auth import CurrentUser, StaffUser, optional_user
 from lms.web.csrf import verify_csrf
-from lms.web.deps import FormField, SessionDep, SettingsDep, undo
+from lms.web.deps import FormField, SessionDep, SettingsDep, client_address, undo
 from lms.web.templating import redirect, render
 
 router = APIRouter(
@@ -36,10 +36,6 @@ router = APIRouter(
 )
 
 PDF_HEADERS = {"Cache-Control": "private, no-store"}
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 async def verification_limit(request: Request) -> None:
@@ -348,7 +344,7 @@ async def print_job_file(
 async def verify_form(request: Request, serial: str = "") -> Response:
     if serial.strip():
         return RedirectResponse(f"/verify/{quote(serial.strip()[:60], safe='')}", status_code=303)
-    context = {"certificate": None, "problem": None, "view": None, "serial": ""}
+    context = {"problem": None, "view": None, "serial": ""}
     return render(request, "certificates/verify.html", context)
 
 
@@ -362,7 +358,6 @@ async def verify(
     except NotFound as missing:
         certificate, problem = None, missing.message
     context = {
-        "certificate": certificate,
         "problem": problem,
         "serial": serial[:60],
         "view": certificates.public_json(certificate, language=current_language.get())
@@ -371,11 +366,10 @@ async def verify(
         "issued_at": certificate.issued_at if certificate else None,
         "revoked_at": certificate.revoked_at if certificate else None,
     }
-    response = render(
+    return render(
         request,
         "certificates/verify.html",
         context,
         status_code=404 if certificate is None else 200,
         headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"},
     )
-    return response

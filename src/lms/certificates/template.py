@@ -46,7 +46,8 @@ def names(content_dir: Path) -> list[str]:
 def load(content_dir: Path, name: str) -> Template:
     path = folder(content_dir) / f"{name}.yaml"
     if not NAME.fullmatch(name) or not path.is_file():
-        raise NotFound(f"There is no certificate template {name[:64]!r}.")
+        known = ", ".join(names(content_dir)) or "none"
+        raise NotFound(f"There is no certificate template {name[:64]!r} (there are: {known}).")
     shown = f"{content_dir.name}/certificates/{path.name}"
 
     def fail(field: str, problem: str) -> Invalid:

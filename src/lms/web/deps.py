@@ -26,6 +26,11 @@ async def undo(session: AsyncSession, *keep: object) -> None:
         await session.refresh(instance)
 
 
+def client_address(request: Request) -> str:
+    """The visitor's address (uvicorn has applied ``LMS_TRUSTED_PROXIES`` already)."""
+    return request.client.host if request.client else "unknown"
+
+
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
